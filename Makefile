@@ -1,0 +1,45 @@
+# archprep: `make run` to prepare, `make test` to check everything.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint format bench install sysdeps clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install if needed, load the built-in bank, start the main loop
+run: install
+	$(BIN)/archprep bank sync
+	$(BIN)/archprep study
+
+## sysdeps: system packages the tests need (PostgreSQL); installed with apt-get when root
+sysdeps:
+	@bash scripts/install-system-deps.sh
+
+## lint: ruff, ruff format and mypy (strict on src/)
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+## test: lint, then every test (unit, PostgreSQL, slow end-to-end)
+test: install sysdeps lint
+	$(BIN)/python -m pytest -q
+
+## bench: print the benchmark figures (medians)
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

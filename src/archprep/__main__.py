@@ -1,0 +1,5 @@
+"""Entry point for ``python -m archprep``."""
+
+from archprep.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""The domain record for one question and the vocabularies its fields draw from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+KINDS = ("concept", "design", "troubleshooting", "behavioral", "strategy", "rapid-fire", "ask-them")
+LEVELS = ("basic", "intermediate", "advanced")
+CALCULATORS = (
+    "gpu-memory",
+    "training-memory",
+    "flops",
+    "throughput",
+    "availability",
+    "cost",
+    "drift",
+)
+DESIGN_STEPS = ("clarify", "high_level", "deep_dive", "failure_modes", "numbers")
+DESIGN_SIGNALS = (
+    "problem_understanding",
+    "data_features",
+    "modelling",
+    "deployment_operations",
+    "communication",
+)
+STAR_PARTS = ("situation", "task", "action", "result")
+
+
+def load_topics() -> dict[str, dict[str, str]]:
+    """Category slug -> {ground slug: description}, from the packaged ``topics.yaml``."""
+    text = resources.files("archprep.content").joinpath("topics.yaml").read_text("utf-8")
+    data: dict[str, dict[str, str]] = yaml.safe_load(text)
+    return data
+
+
+TOPICS = load_topics()
+CATEGORIES = tuple(TOPICS)
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """One statement a good answer must make; ``weight`` scales its share of the score."""
+
+    text: str
+    weight: float = 1.0
+
+
+@dataclass
+class Question:
+    """A question with its model answer and rubric, from the built-in bank or an import."""
+
+    id: str
+    question: str
+    answer: str
+    category: str
+    kind: str = "concept"
+    level: str = "intermediate"
+    tags: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    key_points: list[KeyPoint] = field(default_factory=list)
+    follow_ups: list[str] = field(default_factory=list)
+    calculators: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    deck: str = "builtin"
+    source: str | None = None
+
+    def content_hash(self) -> str:
+        """Stable digest of everything a user sees; changes when the question is edited."""
+        payload = asdict(self)
+        payload.pop("source")
+        raw = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]

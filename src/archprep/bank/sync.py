@@ -1,0 +1,42 @@
+"""Loading the built-in bank (and configured content folders) into the store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from archprep.bank.loader import ContentError, builtin_content_dir, load_questions
+from archprep.bank.model import Question
+from archprep.errors import UserError
+from archprep.settings import Settings
+from archprep.store import Store
+from archprep.store.questions import SyncReport, bank_version, sync_builtin
+
+
+def content_roots(settings: Settings) -> list[Path]:
+    return [builtin_content_dir(), *settings.content_dirs]
+
+
+def sync_bank(
+    store: Store, settings: Settings, now: datetime, questions: list[Question] | None = None
+) -> SyncReport:
+    """Upsert validated questions (default: load every content file) in one transaction."""
+    if questions is None:
+        questions = load_questions(content_roots(settings))
+    with store.session.begin() as session:
+        report = sync_builtin(session, questions, now)
+    return report
+
+
+def ensure_bank(store: Store, settings: Settings, now: datetime) -> None:
+    """A fresh database gets the built-in bank on first use, so no command starts empty."""
+    with store.session() as session:
+        if bank_version(session) > 0:
+            return
+    try:
+        sync_bank(store, settings, now)
+    except ContentError as exc:
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise UserError(
+            f"the question bank has errors: {exc.problems[0]}{more}; run `archprep bank check`"
+        ) from None

@@ -1,0 +1,95 @@
+"""The Typer application, its global options and the shared command context."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from typer.core import TyperGroup
+
+from archprep.errors import UserError
+from archprep.settings import Settings
+from archprep.store import Store, open_store
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class ArchprepGroup(TyperGroup):
+    """Turns a ``UserError`` raised anywhere below into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            fail(str(exc))
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line on stderr and exit 1: the contract for user errors."""
+    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    _store: Store | None = field(default=None, repr=False)
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings.database_url())
+        return self._store
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+
+app = typer.Typer(
+    cls=ArchprepGroup,
+    help="archprep: offline interview preparation for AI/ML architect and senior AI engineer roles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", help="SQLite file path or SQLAlchemy URL (env ARCHPREP_DB)."
+    ),
+) -> None:
+    """archprep: offline interview preparation for AI/ML architect and senior AI engineer roles."""
+    try:
+        settings = Settings(db=db) if db else Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        fail(f"setting {where}: {first['msg']}; check the ARCHPREP_* variables and --db")
+    ctx.obj = AppContext(settings)
+    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppContext)
+    return obj
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def print_json_line(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()

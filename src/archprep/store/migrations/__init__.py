@@ -1,0 +1,1 @@
+"""Alembic migrations for the archprep store, applied automatically on first use."""
