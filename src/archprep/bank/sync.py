@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -18,14 +19,35 @@ def content_roots(settings: Settings) -> list[Path]:
 
 
 def sync_bank(
-    store: Store, settings: Settings, now: datetime, questions: list[Question] | None = None
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    questions: list[Question] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SyncReport:
     """Upsert validated questions (default: load every content file) in one transaction."""
     if questions is None:
         questions = load_questions(content_roots(settings))
     with store.session.begin() as session:
         report = sync_builtin(session, questions, now)
+    embed_changed(store, settings, progress)
     return report
+
+
+def embed_changed(
+    store: Store, settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Embed questions whose text has no cached vector yet (none, when nothing changed)."""
+    from archprep.embeddings import ModelUnavailable, load_embedder
+    from archprep.search.index import refresh_embeddings
+
+    try:
+        embedder = load_embedder(
+            settings.embedding_model, str(settings.model_dir) if settings.model_dir else None
+        )
+    except ModelUnavailable:
+        return 0  # search says so when it runs; the bank itself is usable without vectors
+    return refresh_embeddings(store, embedder, progress=progress)
 
 
 def ensure_bank(store: Store, settings: Settings, now: datetime) -> None:

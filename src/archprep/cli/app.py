@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -11,6 +13,7 @@ from typing import Any, NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
 from archprep.errors import UserError
@@ -84,6 +87,25 @@ def app_context(ctx: typer.Context) -> AppContext:
     obj = ctx.find_root().obj
     assert isinstance(obj, AppContext)
     return obj
+
+
+@contextmanager
+def embedding_progress() -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar for long embedding runs; silent for small ones."""
+    with Progress(
+        TextColumn("embedding questions"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err_console, transient=True,
+    ) as progress:  # fmt: skip
+        task: list[Any] = []
+
+        def update(done: int, total: int) -> None:
+            if total < 100:
+                return
+            if not task:
+                task.append(progress.add_task("embed", total=total))
+            progress.update(task[0], completed=done)
+
+        yield update
 
 
 def print_json(data: Any) -> None:

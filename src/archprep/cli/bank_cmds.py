@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
@@ -13,7 +12,14 @@ from archprep.bank.coverage import coverage
 from archprep.bank.loader import ContentError, load_questions
 from archprep.bank.model import CATEGORIES, KINDS, LEVELS
 from archprep.bank.sync import content_roots, ensure_bank, sync_bank
-from archprep.cli.app import app, app_context, console, err_console, print_json
+from archprep.cli.app import (
+    app,
+    app_context,
+    console,
+    embedding_progress,
+    err_console,
+    print_json,
+)
 from archprep.errors import UserError
 from archprep.store.cards import local_user_id
 from archprep.store.questions import get_question, list_questions, question_to_json
@@ -41,7 +47,8 @@ def bank_sync(
         questions = load_questions(content_roots(actx.settings))
     except ContentError as exc:
         _report_problems(exc)  # before the store is opened: a bad bank changes nothing
-    report = sync_bank(actx.store(), actx.settings, actx.now(), questions)
+    with embedding_progress() as progress:
+        report = sync_bank(actx.store(), actx.settings, actx.now(), questions, progress)
     if json_out:
         print_json(report.as_dict())
         return
@@ -182,6 +189,8 @@ def show_cmd(
         print_json(question_to_json(q))
         return
     console.print(Panel(q.question, title=f"{q.id} · {q.category} · {q.level} · {q.kind}"))
+    from rich.markdown import Markdown  # ~80 ms to import; only these commands need it
+
     console.print(Markdown(q.answer))
     console.print("\n[bold]Key points[/bold]")
     for kp in q.key_points:

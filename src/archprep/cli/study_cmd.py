@@ -7,7 +7,6 @@ import time
 from collections import Counter
 
 import typer
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
@@ -77,6 +76,8 @@ def study_cmd(
         key = read_key("[dim]space/enter: reveal · q: quit[/dim] ")
         if key == "q":
             break
+        from rich.markdown import Markdown  # ~80 ms to import; only these commands need it
+
         console.print(Markdown(q.answer))
         if q.key_points:
             console.print("[bold]Key points[/bold]")
