@@ -88,11 +88,14 @@ def _ranked(
 class Searcher:
     """Answers queries against the store's bank; one per process, cheap to call repeatedly."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: Store | None, settings: Settings, index: SearchIndex | None = None
+    ) -> None:
         self.store = store
         self.notice: str | None = None
         self._embedder: Embedder | None = None
         self._cache = IndexCache()
+        self._fixed = index  # benchmarks search a synthetic index without a store
         # Loading the model (~0.3 s) overlaps with reading and tokenising the bank.
         self._loader = threading.Thread(target=self._load_embedder, args=(settings,), daemon=True)
         self._loader.start()
@@ -111,6 +114,9 @@ class Searcher:
         return self._embedder
 
     def index(self) -> SearchIndex:
+        if self._fixed is not None:
+            return self._fixed
+        assert self.store is not None
         return self._cache.get(self.store, lambda: self.embedder)
 
     def _mask(self, index: SearchIndex, user_id: int | None, f: Filters) -> npt.NDArray[np.bool_]:
