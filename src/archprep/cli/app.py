@@ -54,6 +54,16 @@ class AppContext:
     def now() -> datetime:
         return datetime.now(UTC)
 
+    def local_user(self) -> int:
+        """The local user's id, with the built-in bank loaded into a fresh store first."""
+        from archprep.bank.sync import ensure_bank
+        from archprep.store.cards import local_user_id
+
+        store = self.store()
+        ensure_bank(store, self.settings, self.now())
+        with store.session.begin() as session:
+            return local_user_id(session, self.now())
+
 
 app = typer.Typer(
     cls=ArchprepGroup,

@@ -11,7 +11,7 @@ from rich.table import Table
 from archprep.bank.coverage import coverage
 from archprep.bank.loader import ContentError, load_questions
 from archprep.bank.model import CATEGORIES, KINDS, LEVELS
-from archprep.bank.sync import content_roots, ensure_bank, sync_bank
+from archprep.bank.sync import content_roots, sync_bank
 from archprep.cli.app import (
     app,
     app_context,
@@ -21,7 +21,6 @@ from archprep.cli.app import (
     print_json,
 )
 from archprep.errors import UserError
-from archprep.store.cards import local_user_id
 from archprep.store.questions import get_question, list_questions, question_to_json
 from archprep.store.stats import bank_stats
 
@@ -143,10 +142,8 @@ def list_cmd(
     _filters_valid(category, level, kind)
     actx = app_context(ctx)
     store = actx.store()
-    ensure_bank(store, actx.settings, actx.now())
+    user = actx.local_user()
     with store.session() as session:
-        user = local_user_id(session, actx.now())
-        session.commit()
         questions = list_questions(
             session, user, deck=deck, category=category, level=level, kind=kind, tag=tag
         )
@@ -176,10 +173,8 @@ def show_cmd(
     """Show one question with its model answer, key points and follow-ups."""
     actx = app_context(ctx)
     store = actx.store()
-    ensure_bank(store, actx.settings, actx.now())
+    user = actx.local_user()
     with store.session() as session:
-        user = local_user_id(session, actx.now())
-        session.commit()
         q = get_question(session, question_id, user)
     if q is None:
         raise UserError(
@@ -215,10 +210,8 @@ def stats_cmd(
     actx = app_context(ctx)
     store = actx.store()
     now = actx.now()
-    ensure_bank(store, actx.settings, now)
+    user = actx.local_user()
     with store.session() as session:
-        user = local_user_id(session, now)
-        session.commit()
         stats = bank_stats(session, user, now)
     if json_out:
         print_json(stats)

@@ -7,11 +7,9 @@ import sys
 import typer
 from rich.text import Text
 
-from archprep.bank.sync import ensure_bank
 from archprep.cli.app import app, app_context, console, err_console, print_json, print_json_line
 from archprep.errors import UserError
 from archprep.search import Filters, Searcher, SearchResult
-from archprep.store.cards import local_user_id
 
 
 def _render(result: SearchResult) -> None:
@@ -61,10 +59,7 @@ def search_cmd(
         raise UserError(f"--mode must be hybrid, lexical or dense (got {mode!r})")
     actx = app_context(ctx)
     store = actx.store()
-    ensure_bank(store, actx.settings, actx.now())
-    with store.session() as session:
-        user = local_user_id(session, actx.now())
-        session.commit()
+    user = actx.local_user()
     searcher = Searcher(store, actx.settings)
     filters = Filters(deck, category, level, kind, tag)
 

@@ -10,10 +10,9 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from archprep.bank.sync import ensure_bank
 from archprep.cli.app import app, app_context, console
 from archprep.scheduling import STATE_NAMES, Grade, humanize_interval, make_scheduler, preview
-from archprep.store.cards import bury, due_queue, local_user_id, record_review, set_suspended
+from archprep.store.cards import bury, due_queue, record_review, set_suspended
 
 KEYS = {"1": Grade.AGAIN, "2": Grade.HARD, "3": Grade.GOOD, "4": Grade.EASY}
 
@@ -45,10 +44,8 @@ def study_cmd(
     """Flashcards: reveal the model answer, rate Again/Hard/Good/Easy, FSRS schedules the next review."""
     actx = app_context(ctx)
     store = actx.store()
-    ensure_bank(store, actx.settings, actx.now())
+    user = actx.local_user()
     with store.session() as session:
-        user = local_user_id(session, actx.now())
-        session.commit()
         queue = due_queue(
             session,
             user,
