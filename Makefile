@@ -15,10 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: install if needed, load the built-in bank, start the main loop
+## run: install if needed, load the built-in bank, serve the web UI at http://127.0.0.1:8000
 run: install
 	$(BIN)/archprep bank sync
-	$(BIN)/archprep study
+	$(BIN)/archprep serve
 
 ## sysdeps: system packages the tests need (PostgreSQL); installed with apt-get when root
 sysdeps:

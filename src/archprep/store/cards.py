@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from archprep.bank.model import Question
+from archprep.errors import UserError
 from archprep.scheduling import CardMemory, Grade, aware, make_scheduler, review
 from archprep.store.questions import row_to_question, visible_to
-from archprep.store.schema import CardState, Deck, QuestionRow, ReviewLogRow, User
+from archprep.store.schema import CardState, Deck, QuestionRow, ReviewLogRow, ReviewUndoRow, User
 
 LOCAL_USER = "local"
+UNDO_WINDOW = timedelta(days=1)  # how long a review can still be undone
+CARD_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps",
+                "lapses", "suspended", "buried_until")  # fmt: skip
 
 
 def local_user_id(session: Session, now: datetime) -> int:
@@ -133,7 +138,12 @@ def record_review(
     """
     row = card_state(session, user_id, question_id)
     before = memory_of(row)
+    snapshot = card_snapshot(row)
     after = review(before, grade, now, make_scheduler(desired_retention))
+    from archprep.store.targets import interview_due  # targets reads this module's helpers
+
+    pulled = interview_due(session, user_id, question_id, after, now)
+    after = after if pulled is None else replace(after, due=pulled)
     assert after.due is not None
     if row is None:
         row = CardState(user_id=user_id, question_id=question_id)
@@ -146,19 +156,85 @@ def record_review(
     row.last_review = after.last_review
     row.reps = after.reps
     row.lapses = after.lapses
-    session.add(
-        ReviewLogRow(
-            user_id=user_id,
-            question_id=question_id,
-            rating=int(grade),
-            reviewed_at=now,
-            duration_ms=duration_ms,
-            state_before=before.state,
-            due_after=after.due,
+    log = ReviewLogRow(
+        user_id=user_id,
+        question_id=question_id,
+        rating=int(grade),
+        reviewed_at=now,
+        duration_ms=duration_ms,
+        state_before=before.state,
+        due_after=after.due,
+    )
+    session.add(log)
+    session.flush()
+    session.execute(  # expired snapshots, and any orphan left on a reused SQLite rowid
+        delete(ReviewUndoRow).where(
+            (ReviewUndoRow.created_at < now - UNDO_WINDOW) & (ReviewUndoRow.user_id == user_id)
+            | (ReviewUndoRow.review_log_id == log.id)
         )
+    )
+    session.add(
+        ReviewUndoRow(review_log_id=log.id, user_id=user_id, card_before=snapshot, created_at=now)
     )
     session.flush()
     return after
+
+
+def card_snapshot(row: CardState | None) -> dict[str, Any] | None:
+    """Every column of a card's state as JSON, so a review can be undone exactly."""
+    if row is None:
+        return None
+    out: dict[str, Any] = {}
+    for name in CARD_COLUMNS:
+        value = getattr(row, name)
+        out[name] = aware(value).isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def last_undoable_review(session: Session, user_id: int) -> int | None:
+    """The id of the user's most recent review that can still be undone."""
+    found = session.scalar(
+        select(ReviewLogRow.id)
+        .join(ReviewUndoRow, ReviewUndoRow.review_log_id == ReviewLogRow.id)
+        .where(ReviewLogRow.user_id == user_id)
+        .order_by(ReviewLogRow.reviewed_at.desc(), ReviewLogRow.id.desc())
+        .limit(1)
+    )
+    return None if found is None else int(found)
+
+
+def undo_review(session: Session, user_id: int, review_log_id: int) -> str:
+    """Put the card back exactly as it was before this review, delete the log; the question id.
+
+    Only a card's latest review can be undone, within a day of making it.
+    """
+    log = session.get(ReviewLogRow, review_log_id)
+    undo = session.get(ReviewUndoRow, review_log_id)
+    if log is None or log.user_id != user_id or undo is None:
+        raise UserError("that review can no longer be undone")
+    latest = session.scalar(
+        select(func.max(ReviewLogRow.id)).where(
+            ReviewLogRow.user_id == user_id, ReviewLogRow.question_id == log.question_id
+        )
+    )
+    if latest != log.id:
+        raise UserError("only the card's latest review can be undone")
+    row = card_state(session, user_id, log.question_id)
+    if undo.card_before is None:
+        if row is not None:
+            session.delete(row)
+    else:
+        if row is None:
+            row = CardState(user_id=user_id, question_id=log.question_id)
+            session.add(row)
+        for name, value in undo.card_before.items():
+            is_time = name in ("due", "last_review", "buried_until") and value is not None
+            setattr(row, name, datetime.fromisoformat(value) if is_time else value)
+    question_id = log.question_id
+    session.execute(delete(ReviewUndoRow).where(ReviewUndoRow.review_log_id == review_log_id))
+    session.execute(delete(ReviewLogRow).where(ReviewLogRow.id == review_log_id))
+    session.flush()
+    return question_id
 
 
 def set_suspended(
@@ -169,6 +245,17 @@ def set_suspended(
         row = CardState(user_id=user_id, question_id=question_id, state=0, due=now)
         session.add(row)
     row.suspended = suspended
+
+
+def suspended_ids(session: Session, user_id: int) -> list[str]:
+    """The question ids the user has suspended, sorted."""
+    return list(
+        session.scalars(
+            select(CardState.question_id)
+            .where(CardState.user_id == user_id, CardState.suspended.is_(True))
+            .order_by(CardState.question_id)
+        )
+    )
 
 
 def bury(session: Session, user_id: int, question_id: str, now: datetime) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archprep.errors import UserError
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0004"
 
 
 @dataclass

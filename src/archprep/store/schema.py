@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -136,3 +137,134 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class StudyPrefsRow(Base):
+    """One user's study settings from the web UI; absent rows fall back to ``Settings``."""
+
+    __tablename__ = "study_prefs"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    desired_retention: Mapped[float] = mapped_column(Float)
+    new_cards_per_day: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: keyed by the SHA-256 of its cookie token, so a DB leak is not a login."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user", "user_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttemptRow(Base):
+    """One sign-in attempt, for rate limiting failures per username and client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_who_when", "username", "ip", "attempted_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    ip: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ImportDraftRow(Base):
+    """An uploaded file held between its dry-run preview and the user's confirmation."""
+
+    __tablename__ = "import_drafts"
+    __table_args__ = (Index("ix_import_drafts_user", "user_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    deck: Mapped[str | None] = mapped_column(String(120))
+    format: Mapped[str | None] = mapped_column(String(20))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MockPlanRow(Base):
+    """A user's own mock-interview plan (built-in plans live in code, not here)."""
+
+    __tablename__ = "mock_plans"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MockSessionRow(Base):
+    """One run of a mock interview; ``position`` says where to resume after an interruption."""
+
+    __tablename__ = "mock_sessions"
+    __table_args__ = (Index("ix_mock_sessions_user_started", "user_id", "started_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    plan_name: Mapped[str] = mapped_column(String(120))
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    questions: Mapped[list[Any]] = mapped_column(JSON)
+    position: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class MockAnswerRow(Base):
+    """One answer given in a mock: to a main question or to a follow-up, committed as given."""
+
+    __tablename__ = "mock_answers"
+    __table_args__ = (Index("ix_mock_answers_session", "session_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("mock_sessions.id", ondelete="CASCADE"))
+    round_index: Mapped[int] = mapped_column(Integer)
+    question_index: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    prompt: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    hints_used: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    duration_s: Mapped[float] = mapped_column(Float)
+    budget_s: Mapped[float] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InterviewTargetRow(Base):
+    """An interview date the user prepares for, with the role's focus and the daily budget."""
+
+    __tablename__ = "interview_targets"
+    __table_args__ = (Index("ix_interview_targets_user", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    interview_date: Mapped[date] = mapped_column(Date)
+    role_focus: Mapped[str | None] = mapped_column(String(80))
+    category_weights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    target_recall: Mapped[float] = mapped_column(Float, default=0.9)
+    daily_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewUndoRow(Base):
+    """A card's state just before one review, so that review can be undone exactly."""
+
+    __tablename__ = "review_undo"
+    __table_args__ = (Index("ix_review_undo_user_created", "user_id", "created_at"),)
+    review_log_id: Mapped[int] = mapped_column(
+        ForeignKey("review_logs.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    card_before: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # None: no card_states row
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

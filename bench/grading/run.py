@@ -1,0 +1,234 @@
+"""Grading bench: SemEval-2013 Task 7 2-way macro-F1, the own dev set, and grading latency.
+
+``python -m bench grading``; ``BENCH_GRADING=dev,semeval,latency`` picks parts (default: all).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from archprep.bank.loader import builtin_content_dir, load_questions
+from archprep.bank.model import Question
+from archprep.embeddings import ModelUnavailable, load_embedder
+from archprep.grading import Grader
+from bench.grading.metrics import (
+    TfIdf,
+    best_threshold,
+    macro_f1,
+    pairwise_accuracy,
+    percentile,
+    spearman,
+)
+from bench.grading.semeval import DEFAULT_ZIP, TEST_SPLITS, Item, load_split
+
+HERE = Path(__file__).resolve().parent
+DEVSET = HERE / "devset.jsonl"
+LEVELLED = ("full", "most", "partial", "vague", "wrong")
+GAMING = ("keywords", "padded", "negated")
+TRAIN_SAMPLE = 3000  # training answers used to tune the grader's score threshold
+
+
+def _grader() -> Grader:
+    try:
+        return Grader(load_embedder("auto", None))
+    except ModelUnavailable as exc:
+        print(f"  (no embedding model: {exc}; lexical grading only)")
+        return Grader(None)
+
+
+# ---- dev set -------------------------------------------------------------------------------
+
+
+def load_devset(path: Path = DEVSET) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _dev_scores(
+    rows: Sequence[dict[str, object]], score: Callable[[dict[str, object]], float]
+) -> dict[str, object]:
+    scores = [score(r) for r in rows]
+    levelled = [(r, s) for r, s in zip(rows, scores, strict=True) if r["variant"] in LEVELLED]
+    levels = [float(r["level"]) for r, _s in levelled]  # type: ignore[arg-type]
+    groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for r, s in levelled:
+        groups[str(r["question_id"])].append((float(r["level"]), s))  # type: ignore[arg-type]
+    by_variant: dict[str, list[float]] = defaultdict(list)
+    for r, s in zip(rows, scores, strict=True):
+        by_variant[str(r["variant"])].append(s)
+    return {
+        "rho": spearman(levels, [s for _r, s in levelled]),
+        "pairwise": pairwise_accuracy(groups.values()),
+        "means": {v: float(np.mean(by_variant[v])) for v in (*LEVELLED, *GAMING) if by_variant[v]},
+    }
+
+
+def bench_devset(grader: Grader) -> None:
+    if not DEVSET.is_file():
+        print(f"dev set: {DEVSET} is missing; skipped")
+        return
+    bank = {q.id: q for q in load_questions([builtin_content_dir()])}
+    rows = [r for r in load_devset() if r.get("question_id") in bank]
+    skipped = len(load_devset()) - len(rows)
+    tfidf = TfIdf(q.answer for q in bank.values())
+
+    def authored(r: dict[str, object]) -> float:
+        return grader.grade(bank[str(r["question_id"])], str(r["answer"])).score
+
+    def derived(r: dict[str, object]) -> float:
+        q = replace(bank[str(r["question_id"])], key_points=[])
+        return grader.grade(q, str(r["answer"])).score
+
+    def baseline(r: dict[str, object]) -> float:
+        return 100 * tfidf.cosine(str(r["answer"]), bank[str(r["question_id"])].answer)
+
+    questions = len({r["question_id"] for r in rows})
+    print(
+        f"dev set: {len(rows)} answers to {questions} questions"
+        + (f" ({skipped} rows skipped: question not in the bank)" if skipped else "")
+    )
+    header = (
+        "  "
+        + f"{'grader':28s}{'rho':>6s}{'pairs':>7s}"
+        + "".join(f"{v:>9s}" for v in (*LEVELLED, *GAMING))
+    )
+    print(header)
+    for name, fn in (
+        ("authored key points", authored),
+        ("reference only (derived)", derived),
+        ("TF-IDF cosine baseline", baseline),
+    ):
+        res = _dev_scores(rows, fn)
+        means = res["means"]
+        assert isinstance(means, dict)
+        print(
+            f"  {name:28s}{res['rho']:6.3f}{res['pairwise']:7.3f}"
+            + "".join(f"{means.get(v, float('nan')):9.1f}" for v in (*LEVELLED, *GAMING))
+        )
+
+
+# ---- SemEval-2013 Task 7 -------------------------------------------------------------------
+
+
+def _grader_score(grader: Grader, it: Item) -> float:
+    return grader.grade(it.question, it.answer, reference=list(it.references)).score
+
+
+def bench_semeval(grader: Grader, zip_path: Path = DEFAULT_ZIP) -> None:
+    if not zip_path.is_file():
+        print(f"SemEval-2013 Task 7: {zip_path} not found; skipped")
+        return
+    started = time.monotonic()
+    train = load_split("train-sciEntsBank", zip_path) + load_split("train-beetle", zip_path)
+    rng = np.random.default_rng(0)
+    sample = [train[i] for i in sorted(rng.choice(len(train), TRAIN_SAMPLE, replace=False))]
+    tfidf = TfIdf(t for it in train for t in (it.answer, *it.references))
+    embedder = grader.encoder.embedder
+
+    def tfidf_score(it: Item) -> float:
+        return max(tfidf.cosine(it.answer, r) for r in it.references)
+
+    def cosine_score(it: Item) -> float:
+        assert embedder is not None
+        m = embedder.embed([it.answer, *it.references])
+        return float((m[1:] @ m[0]).max())
+
+    scorers: dict[str, Callable[[Item], float]] = {
+        "grader": lambda it: _grader_score(grader, it),
+        "TF-IDF cosine": tfidf_score,
+    }
+    if embedder is not None:
+        scorers["MiniLM cosine"] = cosine_score
+    thresholds = {}
+    for name, fn in scorers.items():
+        items = sample if name == "grader" else train
+        thresholds[name] = best_threshold([fn(it) for it in items], [it.correct for it in items])
+    print(
+        "SemEval-2013 Task 7, 2-way macro-F1 (thresholds tuned on the training split; "
+        f"grader on {TRAIN_SAMPLE} sampled training answers)"
+    )
+    print("  " + f"{'split':30s}{'n':>6s}" + "".join(f"{n:>15s}" for n in scorers))
+    for split in TEST_SPLITS:
+        items = load_split(split, zip_path)
+        y = [it.correct for it in items]
+        cells = []
+        for name, fn in scorers.items():
+            scores = [fn(it) for it in items]
+            cells.append(macro_f1(y, [s >= thresholds[name] for s in scores]))
+        print(f"  {split:30s}{len(items):6d}" + "".join(f"{c:15.3f}" for c in cells))
+    print(f"  ({time.monotonic() - started:.0f} s)")
+
+
+# ---- latency -------------------------------------------------------------------------------
+
+
+def bench_latency(grader: Grader) -> None:
+    bank = {q.id: q for q in load_questions([builtin_content_dir()])}
+    rows = [r for r in load_devset() if r.get("question_id") in bank] if DEVSET.is_file() else []
+    if not rows:
+        rows = [{"question_id": q.id, "answer": q.answer} for q in list(bank.values())[:40]]
+    for r in rows[:5]:  # warm up: model, caches
+        grader.grade(bank[str(r["question_id"])], str(r["answer"]))
+    timings = []
+    for r in rows:
+        q: Question = bank[str(r["question_id"])]
+        started = time.perf_counter()
+        grader.grade(q, str(r["answer"]))
+        timings.append((time.perf_counter() - started) * 1000)
+    words = np.median([len(str(r["answer"]).split()) for r in rows])
+    print(
+        f"latency, warm ({len(rows)} answers, median {words:.0f} words): median "
+        f"{percentile(timings, 50):.0f} ms, p95 {percentile(timings, 95):.0f} ms"
+    )
+    cold = _cold_start(bank)
+    if cold:
+        print(
+            f"cold `archprep grade` (process start to printed grade, median of {len(cold)}): "
+            f"{percentile(cold, 50):.2f} s"
+        )
+
+
+def _cold_start(bank: dict[str, Question]) -> list[float]:
+    q = bank.get("mlops/data-vs-concept-drift") or next(iter(bank.values()))
+    with tempfile.TemporaryDirectory() as tmp:
+        ref, ans = Path(tmp, "ref.md"), Path(tmp, "answer.txt")
+        ref.write_text(q.answer)
+        ans.write_text(q.answer.split("\n\n")[0])
+        exe = Path(sys.executable).with_name("archprep")
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "archprep"]
+        cmd += ["--db", str(Path(tmp, "x.db")), "grade", "--question", q.question]
+        cmd += ["--reference", str(ref), "--answer", str(ans), "--json"]
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            times.append(time.perf_counter() - started)
+            if done.returncode != 0:
+                print(f"  cold start failed: {done.stderr.strip()[:200]}")
+                return []
+        return times
+
+
+def main() -> None:
+    parts = os.environ.get("BENCH_GRADING", "dev,semeval,latency").split(",")
+    grader = _grader()
+    if "dev" in parts:
+        bench_devset(grader)
+    if "semeval" in parts:
+        bench_semeval(grader)
+    if "latency" in parts:
+        bench_latency(grader)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Aligns each key point with the answer sentence (or pair of sentences) that states it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from archprep.bank.model import KeyPoint
+from archprep.grading.encoder import Encoded, join
+from archprep.grading.features import QuestionContext, load_calibrations, pair_features
+from archprep.grading.misconceptions import evidence_contradiction
+from archprep.grading.result import KeyPointGrade, Misconception, Status
+from archprep.grading.text import sentence_shape
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """How calibrated P(covered) maps onto a status and a share of the point's weight."""
+
+    partial: float  # below this the point is missed and earns nothing
+    covered: float  # from here the point counts as covered
+    floor: float  # credit rises linearly from ``floor`` ...
+    full: float  # ... to full credit at ``full``
+
+    def credit(self, p: float) -> float:
+        if p < self.partial:
+            return 0.0
+        return float(np.clip((p - self.floor) / (self.full - self.floor), 0.0, 1.0))
+
+    def status(self, p: float) -> Status:
+        if p >= self.covered:
+            return "covered"
+        return "partial" if p >= self.partial else "missed"
+
+
+# Set on the development set (docs/grading.md). Derived key points are whole model-answer
+# sentences, longer than authored ones, so one answer sentence matches them with a lower P.
+AUTHORED = Cutoffs(partial=0.34, covered=0.58, floor=0.3, full=0.65)
+DERIVED = Cutoffs(partial=0.30, covered=0.48, floor=0.15, full=0.55)
+# A span that names the terms without explaining them (a bare list) earns at most this share.
+LIST_CREDIT_CAP = 0.25
+# A two-sentence span counts only when each sentence on its own is about the key point, so
+# gluing a filler sentence to a real one cannot lift it.
+WINDOW_MIN = 0.3
+
+
+@dataclass(frozen=True)
+class Span:
+    """One candidate piece of evidence: sentence ``start`` up to (not including) ``stop``."""
+
+    start: int
+    stop: int
+    encoded: Encoded
+    explanatory: bool
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """P(covered) of every key point against every span, and the spans themselves."""
+
+    spans: list[Span]
+    probability: npt.NDArray[np.float64]  # (key points, spans)
+
+
+def build_spans(sentences: Sequence[Encoded], *, max_window: int = 2) -> list[Span]:
+    """Single sentences, plus adjacent pairs (a point is often made across two sentences)."""
+    shapes = [sentence_shape(s.text).explanatory for s in sentences]
+    spans = []
+    for width in range(1, max_window + 1):
+        for start in range(0, len(sentences) - width + 1):
+            part = sentences[start : start + width]
+            spans.append(Span(start, start + width, join(part), all(shapes[start : start + width])))
+    return spans
+
+
+def align(
+    key_points: Sequence[Encoded],
+    spans: Sequence[Span],
+    question: QuestionContext,
+    *,
+    excluded: frozenset[int] = frozenset(),
+) -> Alignment:
+    """P(covered) for each key point x span; spans touching an excluded sentence score 0."""
+    models = load_calibrations()
+    probability = np.zeros((len(key_points), len(spans)))
+    single = {span.start: j for j, span in enumerate(spans) if span.stop - span.start == 1}
+    for j, span in enumerate(spans):
+        if any(i in excluded for i in range(span.start, span.stop)):
+            continue
+        for i, kp in enumerate(key_points):
+            if span.stop - span.start > 1:
+                parts = [probability[i, single[k]] for k in range(span.start, span.stop)]
+                if min(parts) < WINDOW_MIN:
+                    continue
+            kind, feats = pair_features(kp, span.encoded, question)
+            probability[i, j] = models[kind].probability(feats)
+    return Alignment(list(spans), probability)
+
+
+def grade_key_points(
+    points: Sequence[KeyPoint],
+    alignment: Alignment,
+    cutoffs: Cutoffs = AUTHORED,
+    *,
+    number_factor: float = 2.0,
+) -> tuple[list[KeyPointGrade], list[tuple[int, Misconception]]]:
+    """Best span per key point, and the misconceptions found on the way.
+
+    Spans are tried best first: a span that states the point wrongly (a negated or dismissed
+    statement, a figure that disagrees) is skipped and reported, and a bare term list earns
+    at most ``LIST_CREDIT_CAP``.
+    """
+    grades: list[KeyPointGrade] = []
+    found: list[tuple[int, Misconception]] = []
+    for i, kp in enumerate(points):
+        row = alignment.probability[i] if alignment.spans else np.zeros(0)
+        ranked = []
+        for j, span in enumerate(alignment.spans):
+            p = float(row[j])
+            if p < cutoffs.partial:
+                continue
+            value = cutoffs.credit(p)
+            value = value if span.explanatory else min(value, LIST_CREDIT_CAP)
+            # One sentence is cleaner evidence than two: a pair must clearly beat it.
+            bonus = 0.0 if span.stop - span.start == 1 else -0.05
+            ranked.append((value + bonus, p, j))
+        ranked.sort(reverse=True)
+        chosen = None
+        for _value, p, j in ranked:
+            span = alignment.spans[j]
+            wrong = evidence_contradiction(kp.text, span.encoded.text, factor=number_factor)
+            if wrong is None:
+                chosen = (p, j)
+                break
+            if not any(start == span.start for start, _m in found):
+                kind, why = wrong
+                found.append((span.start, Misconception(kind, span.encoded.text, kp.text, why, i)))
+        best_p = float(row.max()) if row.size else 0.0
+        if chosen is None:
+            contradicted = any(m.key_point == i for _s, m in found)
+            note = "contradicted by the answer" if contradicted else None
+            grades.append(
+                KeyPointGrade(kp.text, "missed", None, round(best_p, 3), kp.weight, 0.0, note)
+            )
+            continue
+        p, j = chosen
+        span = alignment.spans[j]
+        status = cutoffs.status(p)
+        credit = cutoffs.credit(p)
+        note = None
+        if not span.explanatory:
+            credit = min(credit, LIST_CREDIT_CAP)
+            status = "partial"
+            note = "named but not explained (a list of terms, not a statement)"
+        grades.append(
+            KeyPointGrade(
+                kp.text, status, span.encoded.text, round(p, 3), kp.weight, round(credit, 3), note
+            )
+        )
+    return grades, found
+
+
+def coverage(grades: Sequence[KeyPointGrade]) -> float:
+    """Weighted share of the rubric earned, 0-1: the backbone of the score."""
+    total = sum(g.weight for g in grades)
+    if total <= 0:
+        return 0.0
+    return sum(g.weight * g.credit for g in grades) / total

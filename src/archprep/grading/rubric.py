@@ -1,0 +1,169 @@
+"""Derives 3-7 key points from a model answer, for questions that come without authored ones."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from archprep.bank.model import KeyPoint
+from archprep.grading.encoder import TextEncoder
+from archprep.grading.text import content_stems, sectioned_sentences, sentence_shape
+
+MIN_POINTS = 3
+MAX_POINTS = 7
+LONG_SENTENCE = 32  # words: longer sentences are split into clauses
+SHORT_REFERENCE = 30  # words: a reference this short is one key point as a whole
+DUPLICATE_COSINE = 0.82
+DUPLICATE_JACCARD = 0.6
+_EXAMPLE = re.compile(r"^(?:example|for example|for instance|e\.g\.|say|imagine)\b", re.IGNORECASE)
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    index: int
+    stems: frozenset[str]
+    bold: bool
+    section: int = 0
+    salience: float = 0.0
+
+
+def reference_sentences(reference: str) -> list[str]:
+    """The model answer's statements: headings and label-only fragments dropped."""
+    return [s for _section, s in _statements(reference)]
+
+
+def _statements(reference: str) -> list[tuple[int, str]]:
+    out = []
+    for section, s in sectioned_sentences(reference):
+        shape = sentence_shape(s)
+        if shape.words >= 5 or (shape.explanatory and shape.words >= 3):
+            out.append((section, s))
+    return out
+
+
+_SPLIT = re.compile(
+    r"\s*;\s*|:\s+|,\s*(?=(?:but|so|while|whereas|although|because|and so|which means)\b)",
+    re.IGNORECASE,
+)
+
+
+_LEADING_CONJUNCTION = re.compile(
+    r"^(?:so|but|and|while|whereas|although|because|which means)\s+", re.IGNORECASE
+)
+
+
+def _chunks(sentence: str) -> list[str]:
+    """A long sentence as clause groups of a readable length; short ones stay whole."""
+    if len(sentence.split()) <= LONG_SENTENCE:
+        return [sentence]
+    merged: list[str] = []
+    for raw in _SPLIT.split(sentence):
+        part = _LEADING_CONJUNCTION.sub("", raw.strip(" ,"))
+        if not part:
+            continue
+        if merged and (len(part.split()) < 6 or len(merged[-1].split()) < 6):
+            merged[-1] = f"{merged[-1]}, {part}"
+        else:
+            merged.append(part)
+    return merged
+
+
+def _bold_spans(reference: str) -> list[frozenset[str]]:
+    spans = []
+    for m in _BOLD.finditer(reference):
+        stems = frozenset(content_stems(m.group(1) or m.group(2) or ""))
+        if len(stems) >= 3:
+            spans.append(stems)
+    return spans
+
+
+def _candidates(reference: str, question: str) -> list[Candidate]:
+    bold = _bold_spans(reference)
+    out: list[Candidate] = []
+    for section, sentence in _statements(reference):
+        for chunk in _chunks(sentence):
+            stems = frozenset(content_stems(chunk))
+            if len(stems) < 2:
+                continue
+            is_bold = any(len(b & stems) >= 0.7 * len(b) for b in bold)
+            out.append(Candidate(chunk, len(out), stems, is_bold, section))
+    if not out:
+        return out
+    tf = Counter(s for c in out for s in c.stems)
+    asked = set(content_stems(question))
+    scored = []
+    for c in out:
+        weights = [math.log1p(tf[s]) * (0.4 if s in asked else 1.0) for s in c.stems]
+        words = len(c.text.split())
+        salience = sum(weights) / math.sqrt(max(len(weights), 1))
+        salience *= 1.0 / (1.0 + 0.04 * c.index)  # the opening usually states the core idea
+        salience *= 1.5 if c.bold else 1.0
+        salience *= 0.6 if _EXAMPLE.match(c.text) else 1.0
+        salience *= 0.7 if words < 7 or words > 45 else 1.0
+        salience *= 0.5 if not sentence_shape(c.text).explanatory else 1.0
+        scored.append(Candidate(c.text, c.index, c.stems, c.bold, c.section, salience))
+    return scored
+
+
+def _target_count(candidates: list[Candidate], words: int) -> int:
+    if words <= SHORT_REFERENCE:
+        return len(candidates)
+    return max(MIN_POINTS, min(MAX_POINTS, round(len(candidates) * 0.5)))
+
+
+def derive_key_points(
+    reference: str, *, question: str = "", encoder: TextEncoder | None = None
+) -> list[KeyPoint]:
+    """3-7 key points that summarise ``reference`` (fewer when it is only a sentence or two).
+
+    Sentences and clauses are ranked by content-word salience, position and emphasis; near
+    duplicates (by embedding cosine or stem overlap) are dropped; the result keeps the
+    reference's order.
+    """
+    words = len(reference.split())
+    if words <= SHORT_REFERENCE:
+        sentences = reference_sentences(reference) or [reference.strip()]
+        if len(sentences) <= 2 or words <= 18:
+            text = " ".join(sentences).strip()
+            return [KeyPoint(text)] if text else []
+    candidates = _candidates(reference, question)
+    if not candidates:
+        text = " ".join(reference.split())
+        return [KeyPoint(text)] if text else []
+    want = min(len(candidates), _target_count(candidates, words))
+    vectors = None
+    if encoder is not None and encoder.dense:
+        encoded = encoder.encode([c.text for c in candidates])
+        vectors = [e.vector for e in encoded]
+    chosen: list[Candidate] = []
+
+    def near_duplicate(c: Candidate) -> bool:
+        for other in chosen:
+            jaccard = len(c.stems & other.stems) / max(1, len(c.stems | other.stems))
+            if jaccard >= DUPLICATE_JACCARD:
+                return True
+            if vectors is not None:
+                va, vb = vectors[c.index], vectors[other.index]
+                if va is not None and vb is not None and float(np.dot(va, vb)) >= DUPLICATE_COSINE:
+                    return True
+        return False
+
+    ranked = sorted(candidates, key=lambda c: -c.salience)
+    # First the best statement of each section (spread over the answer), then the rest.
+    firsts: list[Candidate] = []
+    for c in ranked:
+        if all(f.section != c.section for f in firsts):
+            firsts.append(c)
+    for c in [*firsts, *ranked]:
+        if len(chosen) >= want:
+            break
+        if c not in chosen and not near_duplicate(c):
+            chosen.append(c)
+    chosen.sort(key=lambda c: c.index)
+    return [KeyPoint(c.text) for c in chosen]

@@ -1,0 +1,410 @@
+"""Text primitives for grading: sentences, clauses, tokens, light stemming, negation, numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can could did do does doing done down during each
+    either else etc even ever every few for from further get gets getting got had has have having
+    he her here hers herself him himself his how however i if in into is it its itself just let
+    lets me mine more most much must my myself nor now of off on once one only onto or other ought
+    our ours ourselves out over own per quite rather really same shall she should since so some
+    such than that the their theirs them themselves then there these they this those though
+    through thus to too toward towards under until up upon us use used uses using very via was
+    we well were what whatever when where whether which while who whom whose why will with
+    within without would yet you your yours yourself yourselves e.g i.e eg ie
+    """.split()
+)
+
+# Words that carry the grammar of a sentence: a real explanation has plenty of them, a bare list
+# of terms has almost none.
+FUNCTION_WORDS = STOPWORDS | frozenset(
+    "not no never because therefore since so that which who whose whereas unless although "
+    "means lets makes causes allows gives needs keeps i'd i'm i've i'll we're we'd we've we'll "
+    "you're you'd you'll it's that's there's they're they'd what's here's let's".split()
+)
+
+# Verbs and auxiliaries common in explanations; a sentence with none of them and no word that
+# looks inflected as a verb is treated as a fragment.
+RELATION_WORDS = frozenset(
+    """
+    is are was were be been being am has have had do does did can could will would should shall
+    may might must need needs means mean makes make made causes cause gives give lets let keeps
+    keep allows allow takes take puts put goes go sets set runs run uses use adds add cuts cut
+    holds hold grows grow drops drop falls fall rises rise depends depend stays stay becomes
+    become helps help fits fit splits split sends send reads read writes write stores store
+    returns return matters matter leads lead works work scales scale costs cost pays pay
+    measures measure tracks track shows show tells tell says say changes change moves move
+    """.split()
+)
+
+NEGATION_CUES = frozenset(
+    "not no never none nothing neither nor cannot can't won't don't doesn't isn't aren't wasn't "
+    "weren't shouldn't wouldn't couldn't didn't hasn't haven't hadn't mustn't without lacks "
+    "lack".split()
+)
+NEGATION_PHRASES = ("rather than", "instead of", "as opposed to", "fails to", "fail to")
+
+CLAUSE_BREAK = re.compile(
+    r"\s*(?:[;:]|,\s*(?:but|while|whereas|although|though|so|because|which|and then)\b|"
+    r"\s(?:but|whereas|although|because|while)\s|,)\s*",
+    re.IGNORECASE,
+)
+
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_MARK = re.compile(r"(\*\*|__|\*|`|~~)")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+_SENT_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]*[A-Z0-9*_])")
+_ABBREV = re.compile(r"\b(e\.g|i\.e|etc|vs|approx|cf|fig|no)\.\s+", re.IGNORECASE)
+_TOKEN = re.compile(
+    r"p\([a-z0-9|, ]{1,12}\)"  # P(X), P(Y|X)
+    r"|[a-z0-9]+(?:[-'][a-z0-9]+)*(?:\.[0-9]+)?%?",
+    re.IGNORECASE,
+)
+
+
+def strip_markdown(text: str) -> list[str]:
+    """Lines of plain text: headings, bullets, emphasis, links and table rules removed."""
+    lines: list[str] = []
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        if _TABLE_RULE.match(raw) or raw.lstrip().startswith("|"):
+            lines.append("")  # tables hold cells, not sentences
+            continue
+        line = _HEADING.sub("", raw)
+        line = _BULLET.sub("", line)
+        line = _MD_LINK.sub(r"\1", line)
+        line = _MD_MARK.sub("", line).strip()
+        lines.append(line)
+    return lines
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an answer or reference; headings, bullets and blank lines also separate."""
+    return [sentence for _section, sentence in sectioned_sentences(text)]
+
+
+def sectioned_sentences(text: str) -> list[tuple[int, str]]:
+    """(section, sentence) pairs: a section starts at each heading, or each paragraph if none."""
+    out: list[tuple[int, str]] = []
+    block: list[str] = []
+    raw_lines = text.replace("\r\n", "\n").split("\n")
+    has_headings = any(_HEADING.match(r) for r in raw_lines)
+    section = 0
+
+    def flush() -> None:
+        if block:
+            joined = " ".join(block)
+            protected = _ABBREV.sub(lambda m: m.group(0).replace(". ", ".\u00a0"), joined)
+            for part in _SENT_END.split(protected):
+                part = part.replace("\u00a0", " ").strip()
+                if re.search(r"[A-Za-z0-9]", part):
+                    out.append((section, part))
+            block.clear()
+
+    previous_blank = True
+    for raw, line in zip(raw_lines, strip_markdown(text), strict=True):
+        heading = bool(_HEADING.match(raw))
+        starts_item = heading or bool(_BULLET.match(raw))
+        if not line or starts_item:
+            flush()
+        if heading or (not has_headings and line and previous_blank and out):
+            section += 1
+        if line:
+            block.append(line)
+            if heading:
+                flush()
+        previous_blank = not line
+    flush()
+    return out
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """Clauses of one sentence, split at semicolons, commas and contrastive conjunctions."""
+    return list(_clauses(sentence))
+
+
+@lru_cache(maxsize=50_000)
+def _clauses(sentence: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in CLAUSE_BREAK.split(sentence) if c and c.strip())
+
+
+def normalise(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-")
+    text = text.replace("\u2014", " - ").replace("\u00d7", " x ")
+    return text.lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens; ``P(Y|X)`` and ``0.1%`` stay whole; a trailing 's goes."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=50_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    out = [t.replace(" ", "") for t in _TOKEN.findall(normalise(text))]
+    return tuple(t[:-2] if t.endswith("'s") and len(t) > 3 else t for t in out)
+
+
+_IRREGULAR = {
+    "data": "data",
+    "indices": "index",
+    "matrices": "matrix",
+    "vertices": "vertex",
+    "analyses": "analysi",
+    "better": "good",
+    "best": "good",
+    "worse": "bad",
+    "worst": "bad",
+    "lower": "low",
+    "lowest": "low",
+    "higher": "high",
+    "highest": "high",
+    "larger": "large",
+    "largest": "large",
+    "smaller": "small",
+    "smallest": "small",
+    "faster": "fast",
+    "fastest": "fast",
+    "slower": "slow",
+    "slowest": "slow",
+    "children": "child",
+    "men": "man",
+    "was": "be",
+    "were": "be",
+    "is": "be",
+    "are": "be",
+}
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match plurals, tenses and -ation/-ly forms."""
+    w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if "-" in w:
+        head, _, last = w.rpartition("-")
+        return f"{head}-{stem(last)}" if last.isalpha() and len(last) > 3 else w
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch")):
+        if w.endswith(suffix) and len(w) > len(suffix) + 2:
+            w = w[: -len(suffix)] + repl
+            break
+    else:
+        if w.endswith("s") and not w.endswith(("ss", "us", "is", "ys", "as")) and len(w) > 3:
+            w = w[:-1]
+    for suffix, repl in (
+        ("ational", "at"),
+        ("ization", "iz"),
+        ("isation", "iz"),
+        ("ation", "at"),
+        ("ition", "it"),
+        ("uction", "uc"),
+        ("ction", "ct"),
+        ("ution", "ut"),
+        ("ssion", "ss"),
+        ("sion", "s"),
+        ("tion", "t"),
+        ("ness", ""),
+        ("ment", ""),
+        ("ingly", ""),
+        ("edly", ""),
+        ("ally", "al"),
+        ("ly", ""),
+        ("ing", ""),
+        ("ed", ""),
+        ("ise", "iz"),
+        ("ize", "iz"),
+    ):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)] + repl
+            if suffix in ("ing", "ed") and len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]
+            break
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    if w.endswith("y") and len(w) > 4:
+        w = w[:-1] + "i"
+    return w
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry meaning (no stopwords, no bare punctuation)."""
+    return [stem(t) for t in tokens(text) if t not in STOPWORDS and t not in NEGATION_CUES]
+
+
+def is_number_token(token: str) -> bool:
+    return bool(re.fullmatch(r"[0-9][0-9.,]*(?:[kmbg%x]|ms|gb|tb|mb)?", token))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a sentence is built: enough to tell an explanation from a list of terms."""
+
+    words: int
+    function_ratio: float
+    has_relation: bool
+    list_like: bool
+
+    @property
+    def explanatory(self) -> bool:
+        """A statement, not a list of terms: it has a verb or enough grammar words."""
+        if self.list_like or self.words == 0:
+            return False
+        return self.has_relation or self.function_ratio >= 0.2
+
+
+def _verbish(token: str) -> bool:
+    return token in RELATION_WORDS or (
+        len(token) > 4 and token.endswith(("ed", "es", "izes", "ises")) and token.isalpha()
+    )
+
+
+@lru_cache(maxsize=20_000)
+def sentence_shape(sentence: str) -> Shape:
+    """Function-word ratio, whether there is a verb, and whether it reads as a term list."""
+    toks = tokens(sentence)
+    n = len(toks)
+    if n == 0:
+        return Shape(0, 0.0, False, True)
+    function = sum(1 for t in toks if t in FUNCTION_WORDS or t in NEGATION_CUES)
+    ratio = function / n
+    relation = any(_verbish(t) for t in toks) or any(
+        t.endswith("n't") or t in NEGATION_CUES for t in toks
+    )
+    items = [i.strip() for i in re.split(r"[,;/|]|\band\b|\bor\b", sentence) if i.strip()]
+    lengths = sorted(len(tokens(i)) for i in items)
+    median = lengths[len(lengths) // 2] if lengths else 0
+    # Many short comma-separated items with little grammar, or almost no grammar at all.
+    list_like = (len(items) >= 5 and median <= 4 and ratio < 0.2) or (n >= 8 and ratio < 0.15)
+    list_like = list_like or (len(items) >= 3 and median <= 2 and ratio < 0.2)
+    return Shape(n, ratio, relation, list_like)
+
+
+def negation_scopes(text: str) -> list[tuple[set[str], set[str]]]:
+    """Per clause: (stems outside any negation, stems inside a negation's scope)."""
+    out: list[tuple[set[str], set[str]]] = []
+    lowered = normalise(text)
+    for phrase in NEGATION_PHRASES:
+        lowered = lowered.replace(phrase, "not")
+    for clause in split_clauses(lowered):
+        plain: set[str] = set()
+        negated: set[str] = set()
+        inside = False
+        for tok in tokens(clause):
+            if tok in NEGATION_CUES or tok.endswith("n't"):
+                inside = not inside
+                continue
+            if tok in STOPWORDS:
+                continue
+            (negated if inside else plain).add(stem(tok))
+        out.append((plain, negated))
+    return out
+
+
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9.])(?:~|≈)?\d[\d,]*(?:\.\d+)?\s*(?:%|x\b|×|k\b|m\b|b\b|bn\b|"
+    r"(?:ms|s|sec|seconds|minutes|min|hours|h|days|gb|gib|tb|mb|kb|tokens?|rps|qps|tps|"
+    r"gpus?|users?|requests?|bytes|params|parameters|dims?|dimensions|million|billion|"
+    r"thousand|percent|\$)\b)?"
+    r"|\$\s?\d[\d,]*(?:\.\d+)?\s*(?:k|m|bn|million|billion)?",
+    re.IGNORECASE,
+)
+_ARITHMETIC = re.compile(r"\d[^\n;]{0,25}?(?:[×*=÷→≈]| x | / |->)[^\n;]{0,25}?\d")
+
+
+def extract_numbers(text: str) -> list[str]:
+    """Quantities mentioned in the text (``50 ms``, ``100k``, ``0.1%``, ``$2,000``)."""
+    found = [m.group(0).strip().rstrip(",") for m in _NUMBER.finditer(text)]
+    return [f for f in found if re.search(r"\d", f)]
+
+
+def has_arithmetic(text: str) -> bool:
+    """Whether the text shows a calculation such as ``100k × 3 = 300k``."""
+    return bool(_ARITHMETIC.search(text))
+
+
+_MULTIPLIER = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+}
+UNITS = frozenset(
+    """% ms millisecond milliseconds sec second seconds minute minutes hour hours day days
+    week weeks month months gb gib mb mib tb kb byte bytes bit bits param params parameter
+    parameters weight weights layer layers gpu gpus user users request requests rps qps tps
+    token tokens dim dims dimension dimensions candidate candidates document documents doc docs
+    chunk chunks step steps epoch epochs head heads expert experts replica replicas shard shards
+    core cores node nodes rank k temperature top-k top-p alpha r""".split()
+)
+_APPROX = frozenset("around about roughly approximately approx nearly set use like".split())
+_NAMED_BEFORE = frozenset("rank k temperature top-k top-p alpha r".split())
+_QUANTITY = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(k|m|b|bn|t|thousand|million|billion|trillion))?"
+    r"(?:(\s*%)|([x×]))?(?![\w.])",
+    re.IGNORECASE,
+)
+
+
+def quantities(text: str) -> list[tuple[float, str]]:
+    """(value, unit) pairs: ``41.9M parameters`` -> (41.9e6, "parameter"), ``k ≈ 60`` ->
+    (60, "k"), ``10-20%`` -> (10, "%"), (20, "%"). Numbers with no recognisable unit are left out."""
+    lowered = normalise(text).replace("≈", " ").replace("~", " ")
+    lowered = re.sub(r"(\d)\s*(?:percent|per cent)\b", r"\1%", lowered)
+    lowered = re.sub(r"(\d)\s*[-–]\s*(\d)", r"\1 to \2", lowered)
+    found: list[tuple[float, str, int, int]] = []
+    for m in _QUANTITY.finditer(lowered):
+        if re.match(r"\s*(?:[x×*/+=^]|->)(?!\w{2})", lowered[m.end() :]) or re.search(
+            r"(?:[x×*/+=^]|->)\s*$", lowered[: m.start()]
+        ):
+            continue  # a term of a formula (2 × 32 × 8, 1/(k + rank)), not a stated quantity
+        try:
+            value = float(m.group(1).replace(",", ""))
+        except ValueError:
+            continue
+        value *= _MULTIPLIER.get((m.group(2) or "").lower(), 1.0)
+        unit = "%" if m.group(3) else ("x" if m.group(4) else "")
+        if not unit:  # the next word, or the one after a single adjective ("4B trainable params")
+            after = [t for t in tokens(lowered[m.end() : m.end() + 40])[:2] if not t[0].isdigit()]
+            unit = next((t for t in after if t in UNITS), "")
+        if not unit and re.match(r"\s*to\s+\d", lowered[m.end() :]):
+            pass  # the first number of a range: it takes the second's unit below
+        elif not unit:
+            before = [t for t in tokens(lowered[max(0, m.start() - 30) : m.start()])]
+            before = [t for t in before if t not in STOPWORDS and t not in _APPROX][-1:]
+            unit = before[0] if before and before[0] in _NAMED_BEFORE else ""
+        found.append((value, unit, m.start(), m.end()))
+    # a range "256 to 512 tokens": the first number takes the unit of the second
+    for i in range(len(found) - 1, 0, -1):
+        value, unit, start, _end = found[i - 1]
+        if not unit and lowered[_end : found[i][2]].strip() == "to":
+            found[i - 1] = (value, found[i][1], start, _end)
+    return [(v, u if u in ("%", "x") else stem(u)) for v, u, _s, _e in found if u]
+
+
+def numbers_disagree(expected: str, given: str, factor: float = 1.5) -> bool:
+    """True when ``given`` states a quantity in a unit ``expected`` also uses, and none of its
+    values is within ``factor`` of the expected ones (e.g. 4 billion vs 41.9M parameters)."""
+    mine = quantities(given)
+    theirs = quantities(expected)
+    for unit in {u for _v, u in theirs} & {u for _v, u in mine}:
+        exp = [v for v, u in theirs if u == unit]
+        got = [v for v, u in mine if u == unit]
+        lo, hi = min(exp) / factor, max(exp) * factor
+        if not any(lo <= v <= hi for v in got):
+            return True
+    return False

@@ -1,0 +1,318 @@
+"""Importing one file into a user's deck: limits, parsing, enrichment, one transaction, search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archprep.bank.model import CATEGORIES, KINDS, LEVELS, KeyPoint, Question
+from archprep.embeddings import Embedder, ModelUnavailable, load_embedder
+from archprep.errors import UserError
+from archprep.importers.detect import decode, detect_format, looks_binary
+from archprep.importers.document import Parsed, RawItem
+from archprep.importers.enrich import (
+    CategoryMapper,
+    infer_kind,
+    normalise_question,
+    question_id,
+    slugify,
+)
+from archprep.settings import Settings
+from archprep.store import Store
+from archprep.store.questions import bump_bank_version, get_or_create_deck, upsert_questions
+from archprep.store.schema import Deck, QuestionRow
+
+PREVIEW = 5
+# An .apkg is a zip: its collection may unpack to this many times the file-size limit.
+APKG_UNPACK_FACTOR = 5
+MAX_TAGS = 8
+
+
+@dataclass
+class ImportedItem:
+    """One question as it was (or would be) stored, for previews and reports."""
+
+    id: str
+    question: str
+    category: str
+    kind: str
+    status: str  # new, updated or unchanged
+    answer: str
+    key_points: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        preview = self.answer if len(self.answer) <= 240 else self.answer[:239] + "…"
+        return {"id": self.id, "question": self.question, "category": self.category,
+                "kind": self.kind, "status": self.status, "answer": preview,
+                "key_points": self.key_points}  # fmt: skip
+
+
+@dataclass
+class ImportReport:
+    """What importing one file did (or, with ``dry_run``, would do)."""
+
+    file: str
+    format: str
+    deck: str
+    dry_run: bool = False
+    imported: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: int = 0
+    warnings: list[str] = field(default_factory=list)
+    items: list[ImportedItem] = field(default_factory=list)
+
+    def as_dict(self, preview: int = PREVIEW) -> dict[str, Any]:
+        return {
+            "file": self.file, "format": self.format, "deck": self.deck, "dry_run": self.dry_run,
+            "found": len(self.items), "imported": len(self.imported),
+            "updated": len(self.updated), "unchanged": len(self.unchanged),
+            "skipped": self.skipped, "warnings": self.warnings,
+            "items": [i.as_dict() for i in self.items[:preview]],
+        }  # fmt: skip
+
+
+def read_checked(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, after the checks every format shares: exists, not empty, not too big."""
+    name = path.name
+    if not path.is_file():
+        raise UserError(f"{path}: no such file; check the path")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UserError(
+            f"{name}: {size:,} bytes is over the {max_bytes:,}-byte import limit; split the file "
+            "or raise ARCHPREP_MAX_IMPORT_BYTES"
+        )
+    if size == 0:
+        raise UserError(f"{name}: the file is empty; nothing to import")
+    return path.read_bytes()
+
+
+def parse_file(data: bytes, name: str, fmt: str, max_bytes: int) -> Parsed:
+    """Questions and answers from a file's bytes in a known format; ``UserError`` if unreadable."""
+    from archprep.importers import anki, html, pdf, tabular, text
+
+    if fmt == "pdf":
+        return pdf.parse_pdf(data, name)
+    if fmt == "anki":
+        return anki.parse_apkg(data, name, max_bytes * APKG_UNPACK_FACTOR)
+    if looks_binary(data):
+        raise UserError(
+            f"{name}: this looks like a binary file, not {fmt}; import text, Markdown, HTML, "
+            "PDF, CSV/TSV, JSONL or .apkg files (or pass --format)"
+        )
+    content = decode(data, name)
+    if not content.strip():
+        raise UserError(f"{name}: the file has no text; nothing to import")
+    if fmt == "html":
+        return html.parse_html(content)
+    if fmt in ("csv", "tsv"):
+        first = content.lstrip().split("\n", 1)[0]
+        delimiter = "\t" if fmt == "tsv" else ";" if first.count(";") > first.count(",") else ","
+        return tabular.parse_delimited(content, name, delimiter)
+    if fmt == "jsonl":
+        return tabular.parse_jsonl(content, name)
+    return text.parse_text(content, markdown=fmt == "markdown")
+
+
+def _embedder(settings: Settings) -> Embedder | None:
+    try:
+        model_dir = str(settings.model_dir) if settings.model_dir else None
+        return load_embedder(settings.embedding_model, model_dir)
+    except ModelUnavailable:
+        return None
+
+
+def _tags(raw: list[str]) -> list[str]:
+    tags: list[str] = []
+    for t in [*raw, "imported"]:
+        slug = slugify(t, 40)
+        if slug and slug not in tags:
+            tags.append(slug)
+    return tags[:MAX_TAGS]
+
+
+def _where(item: RawItem) -> str:
+    return f"line {item.line}: " if item.line else ""
+
+
+def build_questions(
+    parsed: Parsed, deck_slug: str, name: str, settings: Settings, report: ImportReport
+) -> list[Question]:
+    """Found items as ``Question`` records: kind, level, category and key points filled in.
+
+    Ids are provisional (``import/<deck>/<hash>``); ``_assign_ids`` settles them against the store.
+    """
+    from archprep.grading.rubric import derive_key_points  # the grader's own rubric builder
+
+    mapper = CategoryMapper(_embedder(settings))
+    seen: dict[str, str] = {}
+    kept: list[RawItem] = []
+    for item in parsed.items:
+        key = normalise_question(item.question)
+        where = _where(item)
+        if not key:
+            report.warnings.append(f"{where}a question with no words was skipped")
+            report.skipped += 1
+        elif key in seen:
+            report.warnings.append(f"{where}duplicate of {seen[key]!r}; skipped")
+            report.skipped += 1
+        else:
+            seen[key] = item.question[:60]
+            kept.append(item)
+    sections = {
+        c: (c if c in CATEGORIES else mapper.section(c))
+        for c in {i.category for i in kept if i.category}
+    }
+    kinds: list[str] = []
+    for item in kept:
+        kind = item.kind if item.kind in KINDS else infer_kind(item.question, item.answer)
+        if item.kind and item.kind not in KINDS:
+            report.warnings.append(
+                f"{_where(item)}kind {item.kind!r} is not one of {', '.join(KINDS)}; using {kind}"
+            )
+        kinds.append(kind)
+    loose = [i for i, item in enumerate(kept) if not item.category and kinds[i] != "behavioral"]
+    # The question and the answer's opening: enough to place it, cheap to embed.
+    nearest = mapper.nearest([f"{kept[i].question} {kept[i].answer[:160]}" for i in loose])
+    guessed = dict(zip(loose, nearest, strict=True))
+    questions = []
+    for i, item in enumerate(kept):
+        level = item.level if item.level in LEVELS else "intermediate"
+        if item.level and item.level not in LEVELS:
+            report.warnings.append(
+                f"{_where(item)}level {item.level!r} is not one of {', '.join(LEVELS)}; using {level}"
+            )
+        category = sections[item.category] if item.category else guessed.get(i, "behavioral")
+        points = item.key_points[:7] or [
+            k.text for k in derive_key_points(item.answer, question=item.question)
+        ]
+        questions.append(
+            Question(
+                id=question_id(deck_slug, item.question),
+                question=item.question,
+                answer=item.answer,
+                category=category,
+                kind=kinds[i],
+                level=level,
+                tags=_tags(item.tags),
+                key_points=[KeyPoint(p) for p in points],
+                follow_ups=item.follow_ups[:3],
+                deck=deck_slug,
+                source=f"{name}:{item.line}" if item.line else name,
+            )
+        )
+    return questions
+
+
+def _assign_ids(
+    session: Session, deck: Deck | None, questions: list[Question], user_id: int
+) -> None:
+    """Re-imports find their earlier rows by normalised question text within the user's deck."""
+    existing: dict[str, str] = {}
+    if deck is not None:
+        for rid, text in session.execute(
+            select(QuestionRow.id, QuestionRow.question).where(QuestionRow.deck_id == deck.id)
+        ):
+            existing.setdefault(normalise_question(text), rid)
+    for q in questions:
+        found = existing.get(normalise_question(q.question))
+        if found:
+            q.id = found
+            continue
+        taken = session.get(QuestionRow, q.id)
+        if taken is not None:  # the same deck name and question belong to another user
+            q.id = question_id(q.deck, q.question, salt=f"user-{user_id}:")
+
+
+def _plan(session: Session, deck_slug: str, questions: list[Question], user_id: int) -> list[str]:
+    """Settle ids against the store and say what each question would be: new/updated/unchanged."""
+    deck = session.scalars(
+        select(Deck).where(Deck.slug == deck_slug, Deck.owner_id == user_id)
+    ).first()
+    _assign_ids(session, deck, questions, user_id)
+    return [_status(session, q) for q in questions]
+
+
+def _status(session: Session, q: Question) -> str:
+    row = session.get(QuestionRow, q.id)
+    if row is None:
+        return "new"
+    return "unchanged" if row.content_hash == q.content_hash() and not row.retired else "updated"
+
+
+def import_file(
+    store: Store,
+    user_id: int,
+    path: Path,
+    *,
+    deck: str | None = None,
+    fmt: str | None = None,
+    dry_run: bool = False,
+    now: datetime,
+    settings: Settings,
+) -> ImportReport:
+    """Import one file into the user's deck ``deck`` (default: the file's name) in one transaction.
+
+    Raises ``UserError`` naming the file when it cannot be read or holds no questions; nothing
+    is written then. With ``dry_run`` nothing is written at all. After a real import the new
+    questions are embedded, so search finds them at once.
+    """
+    from archprep.bank.sync import embed_changed, ensure_bank
+
+    data = read_checked(path, settings.max_import_bytes)
+    form = detect_format(path, data, fmt)
+    parsed = parse_file(data, path.name, form, settings.max_import_bytes)
+    if not parsed.items:
+        raise UserError(
+            f"{path.name}: found no questions in this {form} file; see docs/import-export.md for "
+            "the layouts archprep reads, or force another with --format"
+        )
+    deck_name = (deck or path.stem).strip() or "imported"
+    deck_slug = slugify(deck_name) or "imported"
+    report = ImportReport(path.name, form, deck_slug, dry_run, warnings=list(parsed.warnings))
+    report.skipped = len(parsed.warnings)
+    questions = build_questions(parsed, deck_slug, path.name, settings, report)
+    if dry_run:
+        with store.session() as session:
+            statuses = _plan(session, deck_slug, questions, user_id)
+            session.rollback()
+    else:
+        ensure_bank(store, settings, now)  # the built-in bank first, or it would never load
+        with store.session.begin() as session:
+            statuses = _plan(session, deck_slug, questions, user_id)
+            deck_row = get_or_create_deck(
+                session, deck_slug, owner_id=user_id, now=now, name=deck_name
+            )
+            sync = upsert_questions(session, deck_row, questions, now)
+            if sync.added or sync.updated:
+                bump_bank_version(session)
+    for q, status in zip(questions, statuses, strict=True):
+        {"new": report.imported, "updated": report.updated, "unchanged": report.unchanged}[
+            status
+        ].append(q.id)
+        report.items.append(ImportedItem(q.id, q.question, q.category, q.kind, status, q.answer,
+                                         [k.text for k in q.key_points]))  # fmt: skip
+    report.skipped += len(report.unchanged)
+    if not dry_run and (report.imported or report.updated):
+        embed_changed(store, settings)
+    return report
+
+
+def summary(reports: list[ImportReport], errors: dict[str, str]) -> dict[str, Any]:
+    """The ``archprep import --json`` contract, totals first, then one entry per file."""
+    return {
+        "imported": sum(len(r.imported) for r in reports),
+        "updated": sum(len(r.updated) for r in reports),
+        "skipped": sum(r.skipped for r in reports),
+        "warnings": [f"{r.file}: {w}" for r in reports for w in r.warnings],
+        "errors": list(errors.values()),
+        "dry_run": any(r.dry_run for r in reports),
+        "files": [r.as_dict() for r in reports]
+        + [{"file": f, "error": e} for f, e in errors.items()],
+    }

@@ -1,0 +1,37 @@
+"""Options of the web server itself (who may sign in, which proxies are trusted, session length)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebConfig(BaseSettings):
+    """``archprep serve`` flags override these; env ``ARCHPREP_WEB_*`` sets them for workers."""
+
+    model_config = SettingsConfigDict(env_prefix="ARCHPREP_WEB_", extra="ignore")
+
+    multi_user: bool = Field(
+        default=False,
+        description="Accounts, sign-in and per-user data; meant for PostgreSQL behind a proxy.",
+    )
+    allow_signup: bool = Field(
+        default=True,
+        description="In multi-user mode, let visitors create their own accounts at /signup.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description=(
+            "Comma-separated addresses whose X-Forwarded-For/-Proto headers are believed "
+            "('*' for any). Decides the client address for rate limits and the Secure cookie flag."
+        ),
+    )
+    session_days: int = Field(
+        default=30, ge=1, le=365, description="Days a sign-in lasts without activity."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed sign-ins allowed per username and address."
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1, le=1440, description="The window the failure limit counts over."
+    )

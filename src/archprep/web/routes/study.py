@@ -1,0 +1,107 @@
+"""Flashcards: one due card at a time, revealed with space and rated 1-4 (FSRS schedules)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from archprep.scheduling import STATE_NAMES, Grade, humanize_interval, make_scheduler, preview
+from archprep.store.cards import bury, due_queue, record_review, set_suspended
+from archprep.store.questions import get_question
+from archprep.store.stats import bank_stats
+from archprep.web.deps import DB, CurrentViewer, now, page, prefs_for
+from archprep.web.filters import query
+
+router = APIRouter(include_in_schema=False)
+
+RATINGS = [(Grade.AGAIN, "Again"), (Grade.HARD, "Hard"), (Grade.GOOD, "Good"), (Grade.EASY, "Easy")]
+
+
+@router.get("/study", response_class=HTMLResponse)
+def study(
+    request: Request,
+    session: DB,
+    viewer: CurrentViewer,
+    category: str | None = None,
+    deck: str | None = None,
+    last: str | None = None,
+    next_in: str | None = None,
+) -> HTMLResponse:
+    moment = now(request)
+    prefs = prefs_for(request, session, viewer)
+    queue = due_queue(
+        session,
+        viewer.id,
+        moment,
+        new_per_day=prefs.new_cards_per_day,
+        limit=200,
+        category=category or None,
+        deck=deck or None,
+    )
+    card = queue[0] if queue else None
+    buttons = []
+    if card is not None:
+        due_by = preview(card.memory, moment, make_scheduler(prefs.desired_retention))
+        buttons = [(int(g), label, humanize_interval(moment, due_by[g])) for g, label in RATINGS]
+    stats = bank_stats(session, viewer.id, moment)
+    return page(
+        request,
+        "study.html",
+        viewer,
+        title="Flashcards",
+        card=card,
+        state_name=STATE_NAMES.get(card.memory.state, "new") if card else None,
+        remaining=len(queue),
+        new_in_queue=sum(1 for c in queue if c.memory.is_new),
+        buttons=buttons,
+        stats=stats,
+        category=category,
+        deck=deck,
+        last=last,
+        next_in=next_in,
+    )
+
+
+@router.post("/study")
+def rate(
+    request: Request,
+    session: DB,
+    viewer: CurrentViewer,
+    question_id: Annotated[str, Form()],
+    action: Annotated[str, Form()] = "rate",
+    rating: Annotated[int | None, Form()] = None,
+    duration_ms: Annotated[int | None, Form()] = None,
+    category: Annotated[str | None, Form()] = None,
+    deck: Annotated[str | None, Form()] = None,
+    back: Annotated[str | None, Form()] = None,
+) -> RedirectResponse:
+    moment = now(request)
+    if get_question(session, question_id, viewer.id) is None:
+        raise HTTPException(404, f"no question {question_id!r}")
+    next_in = None
+    if action == "suspend":
+        set_suspended(session, viewer.id, question_id, True, moment)
+    elif action == "bury":
+        bury(session, viewer.id, question_id, moment)
+    elif action == "rate" and rating in (1, 2, 3, 4):
+        prefs = prefs_for(request, session, viewer)
+        after = record_review(
+            session,
+            viewer.id,
+            question_id,
+            Grade(rating),
+            moment,
+            duration_ms=duration_ms if duration_ms and 0 < duration_ms < 3_600_000 else None,
+            desired_retention=prefs.desired_retention,
+        )
+        assert after.due is not None
+        next_in = humanize_interval(moment, after.due)
+    else:
+        raise HTTPException(422, "choose a rating from 1 (Again) to 4 (Easy)")
+    session.commit()
+    if back and back.startswith("/") and not back.startswith("//"):
+        return RedirectResponse(query(back, scheduled=next_in), status_code=303)
+    target = query("/study", category=category, deck=deck, last=question_id, next_in=next_in)
+    return RedirectResponse(target, status_code=303)

@@ -1,0 +1,122 @@
+"""The grader end to end: score shape, gaming resistance, derived rubrics, lexical fallback."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from archprep.bank.model import Question
+from archprep.grading import Grader, GradeResultModel
+from archprep.grading.result import from_json
+
+FULL = (
+    "Data drift, or covariate shift, means the input distribution P(X) changes while the mapping "
+    "from inputs to labels may still hold. Concept drift is a change in P(Y|X): the same inputs "
+    "now lead to different outcomes. Data drift shows up immediately in the inputs with PSI or a "
+    "KS test, whereas concept drift usually needs labels or proxies for them. Before reacting I "
+    "would first rule out an upstream pipeline bug such as a schema change, a unit change or "
+    "nulls. For concept drift I collect fresh labels and retrain on a recency-weighted window."
+)
+THIRD = (
+    "Data drift means the distribution of the inputs, P(X), shifts away from the training data "
+    "while the input-to-label relationship can stay the same. Concept drift is a change in "
+    "P(Y|X), so the same inputs now map to different outcomes."
+)
+KEYWORDS = (
+    "data drift, covariate shift, P(X), concept drift, P(Y|X), PSI, KS test, labels, proxies, "
+    "pipeline bug, schema, units, nulls, fresh labels, retrain, recency-weighted window"
+)
+FILLER = (
+    " Basically, you know, this is something that comes up a lot and honestly it is sort of "
+    "one of those things that really matters at the end of the day. I mean, there is a lot of "
+    "stuff to say about it and things like that, so yeah."
+)
+WRONG = (
+    "Data drift is a change in P(Y|X), so the same inputs now map to different outcomes. "
+    "Concept drift is a change in the input distribution P(X) while the labels stay meaningful. "
+    "Concept drift is detectable immediately from the inputs, while data drift needs labels."
+)
+
+
+def test_result_shape_and_json_contract(grader: Grader, drift: Question) -> None:
+    result = grader.grade(drift, FULL)
+    data = result.to_json()
+    for key in (
+        "score",
+        "key_points",
+        "misconceptions",
+        "structure",
+        "study_next",
+        "feedback",
+        "grader",
+    ):
+        assert key in data
+    assert data["grader"] == "offline" and 0 <= data["score"] <= 100
+    for kp in data["key_points"]:
+        assert {"text", "status", "evidence", "similarity"} <= kp.keys()
+    GradeResultModel.model_validate(data)
+    assert from_json(data).score == result.score
+    assert result.score >= 70 and len(result.covered) >= 4
+    assert result.misconceptions == []
+
+
+def test_keyword_list_scores_below_an_explained_third(grader: Grader, drift: Question) -> None:
+    listed = grader.grade(drift, KEYWORDS)
+    third = grader.grade(drift, THIRD)
+    assert listed.score + 10 < third.score
+    assert all(kp.status != "covered" for kp in listed.key_points)
+    assert "only named" in listed.feedback
+
+
+def test_padding_with_filler_does_not_raise_the_score(grader: Grader, drift: Question) -> None:
+    plain = grader.grade(drift, THIRD)
+    padded = grader.grade(drift, FILLER + " " + THIRD + FILLER + FILLER)
+    assert padded.score <= plain.score
+    assert padded.structure.filler_count > plain.structure.filler_count + 10
+
+
+def test_right_terms_wrong_relations_score_low(grader: Grader, drift: Question) -> None:
+    wrong = grader.grade(drift, WRONG)
+    assert wrong.score < 15
+    assert len(wrong.misconceptions) >= 2
+    assert {m.kind for m in wrong.misconceptions} == {"swapped-terms"}
+    contradicted = [kp for kp in wrong.key_points if kp.note and "contradicted" in kp.note]
+    assert contradicted and all(kp.status == "missed" for kp in contradicted)
+
+
+def test_study_next_points_to_the_model_answer(grader: Grader, drift: Question) -> None:
+    result = grader.grade(drift, THIRD)
+    assert result.study_next
+    first = result.study_next[0]
+    assert first.status in ("missed", "partial") and first.reference
+    assert all(line in drift.answer for line in first.reference)
+
+
+def test_grading_from_the_reference_alone(grader: Grader, drift: Question) -> None:
+    derived = replace(drift, key_points=[])
+    full, third = grader.grade(derived, FULL), grader.grade(derived, THIRD)
+    assert full.rubric_source == "derived" and 3 <= len(full.key_points) <= 7
+    assert full.score > third.score > grader.grade(derived, "Drift is bad. Monitor models.").score
+
+
+def test_plain_question_text_with_key_points(grader: Grader) -> None:
+    result = grader.grade(
+        "What does a circuit breaker do for an LLM gateway?",
+        "A circuit breaker stops sending calls to a failing provider after repeated errors, "
+        "so requests fail fast and traffic can move to a fallback.",
+        key_points=["Stops calling a failing provider after repeated errors and fails fast"],
+    )
+    assert result.rubric_source == "given" and result.key_points[0].status == "covered"
+
+
+def test_empty_answer(grader: Grader, drift: Question) -> None:
+    result = grader.grade(drift, "   ")
+    assert result.score == 0 and all(kp.status == "missed" for kp in result.key_points)
+
+
+def test_lexical_only_when_no_model(drift: Question) -> None:
+    said: list[str] = []
+    lexical = Grader(None, notice=said.append)
+    assert len(said) == 1 and "lexically" in said[0]
+    full, listed = lexical.grade(drift, FULL), lexical.grade(drift, KEYWORDS)
+    assert full.score > listed.score and full.notices == said
+    assert lexical.grade(drift, WRONG).score < full.score

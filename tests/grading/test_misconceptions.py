@@ -1,0 +1,120 @@
+"""Misconceptions: swapped paired terms, flipped negation, inverted comparisons and relations."""
+
+from __future__ import annotations
+
+from archprep.grading.misconceptions import (
+    Target,
+    evidence_contradiction,
+    find_misconceptions,
+    inverted_comparison,
+    negation_flip,
+    reversed_relation,
+    swapped_terms,
+)
+from archprep.grading.pairs import rubric_pairs
+
+KPS = [
+    Target(
+        "Data (covariate) drift is a change in the input distribution P(X) while the "
+        "input-to-label relationship may hold",
+        0,
+    ),
+    Target(
+        "Concept drift is a change in P(Y|X), so the same inputs now map to different outcomes", 1
+    ),
+    Target(
+        "Data drift is detectable immediately from inputs; concept drift usually needs labels", 2
+    ),
+    Target("Data drift does not necessarily reduce accuracy, so it is a signal to investigate", 3),
+]
+
+
+def test_swapped_drift_terms_are_caught() -> None:
+    hit = swapped_terms(
+        "Data drift is a change in P(Y|X): the same inputs map to new outcomes.", KPS
+    )
+    assert hit is not None and hit[0].key_point == 1 and "concept drift" in hit[1]
+    hit = swapped_terms("Concept drift is a change in the input distribution P(X).", KPS)
+    assert hit is not None and hit[0].key_point == 0
+    hit = swapped_terms(
+        "Concept drift shows up immediately from inputs, while data drift needs labels.", KPS
+    )
+    assert hit is not None and hit[0].key_point == 2
+
+
+def test_correct_statements_are_not_flagged() -> None:
+    for sentence in (
+        "Data drift is a change in P(X) while concept drift is a change in P(Y|X).",
+        "Concept drift means the same inputs now lead to different outcomes.",
+        "Data drift doesn't necessarily hurt accuracy, so investigate before retraining.",
+        "It is not the same as concept drift, which changes P(Y|X).",
+    ):
+        assert find_misconceptions([sentence], KPS) == [], sentence
+
+
+def test_negation_flip() -> None:
+    hit = negation_flip(
+        "Data drift always reduces accuracy, so it signals failure to investigate.", KPS
+    )
+    assert hit is not None and hit.key_point == 3
+
+
+def test_inverted_comparisons() -> None:
+    targets = [Target("Larger chunks improve recall but lower precision", 0)]
+    assert inverted_comparison("Larger chunks reduce recall and raise precision.", targets)
+    assert inverted_comparison("Larger chunks improve recall but hurt precision.", targets) is None
+    faster = [Target("A bi-encoder is faster than a cross-encoder but less accurate", 0)]
+    assert inverted_comparison("A cross-encoder is faster than a bi-encoder.", faster)
+    # "slower TPOT" means a higher TPOT: speed words are not compared with quantity words
+    tpot = [Target("Larger decode batches raise total tokens per second but increase TPOT", 0)]
+    assert (
+        inverted_comparison(
+            "Bigger batches raise tokens per second but each user sees slower TPOT.", tpot
+        )
+        is None
+    )
+
+
+def test_reversed_relation() -> None:
+    targets = [Target("Data drift usually causes a drop in accuracy", 0)]
+    assert reversed_relation("A drop in accuracy usually causes data drift.", targets)
+    assert reversed_relation("Data drift often causes an accuracy drop.", targets) is None
+
+
+def test_rubric_pairs_from_the_question_and_key_points() -> None:
+    pairs = rubric_pairs(
+        "Explain dynamic batching versus continuous batching.",
+        [
+            "Top-k samples from k tokens; top-p samples from a nucleus",
+            "Feast is open source, while Tecton is managed",
+        ],
+    )
+    labels = {p[2] for p in pairs}
+    assert {"dynamic batching / continuous batching", "top-k / top-p", "feast / tecton"} <= labels
+    kps = [
+        Target("Dynamic batching groups requests arriving within a short wait window", 0),
+        Target(
+            "Continuous batching schedules at every decode step, adding and removing sequences", 1
+        ),
+    ]
+    found = find_misconceptions(
+        ["Continuous batching groups requests that arrive within a short wait window."],
+        kps,
+        question="Explain dynamic batching versus continuous batching.",
+    )
+    assert [(m.kind, m.key_point) for _i, m in found] == [("swapped-terms", 0)]
+
+
+def test_evidence_contradictions() -> None:
+    kp = "Rank 16 on all linear layers of Llama-3-8B adds about 41.9M parameters"
+    assert evidence_contradiction(
+        kp, "For Llama-3-8B that is roughly 4 billion trainable parameters."
+    )
+    assert evidence_contradiction(kp, "It adds about 42M trainable parameters at rank 16.") is None
+    rerank = (
+        "Retrieve 50–100 candidates from each retriever, fuse them, then re-rank the fused list"
+    )
+    hit = evidence_contradiction(
+        rerank, "Re-ranking after fusion is pointless because RRF already orders them."
+    )
+    assert hit is not None and hit[0] == "negation"

@@ -1,0 +1,65 @@
+"""Structure checks: STAR, whiteboard steps, hiring signals, numbers, filler and hedging."""
+
+from __future__ import annotations
+
+from archprep.grading import Grader
+from archprep.grading.structure import check_structure, story_quality
+from archprep.grading.text import split_sentences
+
+STORY = (
+    "Situation: two years ago our fraud model lost 30% of its recall after a data migration. "
+    "I was responsible for the platform, so the fix was my call. "
+    "I built a backfill job, I added schema checks to the pipeline and I ran a shadow comparison. "
+    "As a result we recovered recall within 3 weeks and cut incidents by half since then."
+)
+
+
+def _structure(grader: Grader, kind: str, answer: str, **kw: object):  # type: ignore[no-untyped-def]
+    sentences = grader.encoder.encode(split_sentences(answer))
+    return check_structure(kind, answer, sentences, encode=grader.encoder.encode, **kw)  # type: ignore[arg-type]
+
+
+def test_star_parts_are_found_in_a_story(grader: Grader) -> None:
+    s = _structure(grader, "behavioral", STORY)
+    assert {c.name: c.passed for c in s.checks if c.group == "star"} == {
+        "situation": True, "task": True, "action": True, "result": True,
+    }  # fmt: skip
+    assert s.story is not None and s.story > 0.8
+    values = _structure(grader, "behavioral", "I always try to learn from my mistakes.")
+    assert sum(c.passed for c in values.checks) <= 1
+    assert story_quality("I always try to learn from my mistakes.", 0) < 0.3
+
+
+def test_whiteboard_steps_and_numbers_for_design(grader: Grader) -> None:
+    answer = (
+        "First I would clarify the requirements: peak traffic, the latency budget and the SLO. "
+        "The architecture has an API gateway, a feature store and a model server behind a queue. "
+        "In the deep dive, the trade-off is batching for throughput against tail latency. "
+        "If the feature store times out we fall back to rules and alert on-call. "
+        "At 10k requests/s × 3 lookups = 30k reads/s, two shards at 20k ops/s each suffice."
+    )
+    s = _structure(grader, "design", answer)
+    steps = {c.name: c.passed for c in s.checks if c.group == "whiteboard"}
+    assert steps == {"clarify": True, "high_level": True, "deep_dive": True, "failure_modes": True}
+    numbers = next(c for c in s.checks if c.group == "numbers")
+    assert numbers.passed and "arithmetic" in numbers.detail
+    bare = _structure(grader, "design", "I would build a scalable system with a good model.")
+    assert not next(c for c in bare.checks if c.group == "numbers").passed
+    assert bare.penalty > s.penalty
+
+
+def test_numbers_checked_when_the_question_has_calculators(grader: Grader) -> None:
+    s = _structure(grader, "concept", "Drift is a change in data.", calculators=["drift"])
+    assert [c.name for c in s.checks] == ["numbers"] and not s.checks[0].passed
+    assert not _structure(grader, "concept", "Drift is a change in data.").checks
+
+
+def test_filler_and_hedging_are_counted(grader: Grader) -> None:
+    answer = (
+        "Um, so basically, you know, I think it's kind of like caching. Maybe it depends, "
+        "honestly. Basically it stores stuff."
+    )
+    s = _structure(grader, "concept", answer)
+    assert s.filler_count >= 6 and s.filler["basically"] == 2
+    assert s.hedge_count >= 3 and "i think" in s.hedges
+    assert s.penalty > 0

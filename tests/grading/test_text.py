@@ -1,0 +1,68 @@
+"""Sentence splitting, stemming, shapes (explanations vs term lists), negation and numbers."""
+
+from __future__ import annotations
+
+from archprep.grading.text import (
+    extract_numbers,
+    has_arithmetic,
+    negation_scopes,
+    numbers_disagree,
+    quantities,
+    sentence_shape,
+    split_sentences,
+    stem,
+    tokens,
+)
+
+
+def test_sentences_respect_markdown_and_abbreviations() -> None:
+    text = (
+        "### Definitions\n\n- **Data drift** is a change in P(X), e.g. a new region.\n"
+        "- Concept drift is a change in P(Y|X). It needs labels.\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    )
+    assert split_sentences(text) == [
+        "Definitions",
+        "Data drift is a change in P(X), e.g. a new region.",
+        "Concept drift is a change in P(Y|X).",
+        "It needs labels.",
+    ]
+
+
+def test_stems_match_inflections() -> None:
+    assert stem("evaporated") == stem("evaporation") == stem("evaporate")
+    assert stem("retries") == stem("retry")
+    assert stem("re-ranking") == stem("re-rank")
+    assert tokens("P(Y|X) is 0.1% of the user's 100k TPS") == [
+        "p(y|x)", "is", "0.1%", "of", "the", "user", "100k", "tps",
+    ]  # fmt: skip
+
+
+def test_a_term_list_is_not_an_explanation() -> None:
+    listed = sentence_shape(
+        "Data drift, covariate shift, P(X), concept drift, P(Y|X), PSI, labels."
+    )
+    assert listed.list_like and not listed.explanatory
+    said = sentence_shape("Data drift is a change in the input distribution, so check PSI first.")
+    assert said.explanatory and not said.list_like
+    enumeration = sentence_shape(
+        "BM25 is great when the query contains exact strings, like product codes, error numbers, "
+        "names or rare terms, while dense embeddings handle paraphrases."
+    )
+    assert enumeration.explanatory
+
+
+def test_negation_scopes() -> None:
+    [(plain, negated)] = negation_scopes("Data drift does not necessarily reduce accuracy")
+    assert {"data", "drift"} <= plain and "reduc" in negated
+
+
+def test_numbers_and_arithmetic() -> None:
+    found = extract_numbers("100k TPS × 3 entities = 300k reads/s at 50 ms p99 and 0.1% fraud")
+    assert found == ["100k", "3", "300k", "50 ms", "0.1%"]
+    assert has_arithmetic("7B params x 2 bytes = 14 GB")
+    assert not has_arithmetic("we run 3 shards and 5 replicas")
+    assert quantities("about 41.9M parameters, 256–512 tokens, k ≈ 60") == [
+        (41.9e6, "parameter"), (256.0, "token"), (512.0, "token"), (60.0, "k"),
+    ]  # fmt: skip
+    assert numbers_disagree("adds about 41.9M parameters", "roughly 4 billion parameters")
+    assert not numbers_disagree("chunks of 256–512 tokens", "I use 400-token chunks")
