@@ -35,3 +35,10 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert (getattr(cmd, "help", None) or "").strip(), f"`archprep {name}` has no help"
         top = name.split()[0]
         assert f"archprep {top}" in readme, f"`archprep {top}` is not in README.md"
+
+
+def test_command_module_table_matches_the_registered_commands() -> None:
+    from archprep.cli import COMMAND_MODULES
+
+    registered = {name for name, _ in _commands(get_command(app)) if " " not in name}
+    assert set(COMMAND_MODULES) == registered

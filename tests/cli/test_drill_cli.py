@@ -10,7 +10,7 @@ from tests.helpers import make_question
 from typer.testing import CliRunner
 
 from archprep.cli import app
-from archprep.cli.app import AppContext
+from archprep.cli.common import AppContext
 from archprep.drills import SPECS, draw, drill_order, specs_for
 from archprep.store import open_store
 from archprep.store.cards import local_user_id

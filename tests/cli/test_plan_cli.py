@@ -10,7 +10,7 @@ from tests.helpers import make_question
 from typer.testing import CliRunner
 
 from archprep.cli import app
-from archprep.cli.app import AppContext
+from archprep.cli.common import AppContext
 from archprep.scheduling import Grade
 from archprep.store import open_store
 from archprep.store.cards import local_user_id, record_review

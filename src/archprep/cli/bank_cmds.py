@@ -12,7 +12,7 @@ from archprep.bank.coverage import coverage
 from archprep.bank.loader import ContentError, load_questions
 from archprep.bank.model import CATEGORIES, KINDS, LEVELS
 from archprep.bank.sync import content_roots, sync_bank
-from archprep.cli.app import (
+from archprep.cli.common import (
     app,
     app_context,
     console,

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from archprep.calculators import CALCULATORS, CalcResult, Calculator, read_csv_column
 from archprep.calculators.base import fmt
-from archprep.cli.app import app, console, print_json
+from archprep.cli.common import app, console, print_json
 from archprep.errors import UserError
 
 calc_app = typer.Typer(

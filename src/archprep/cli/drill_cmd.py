@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from archprep.calculators.base import fmt
-from archprep.cli.app import AppContext, app, app_context, console, print_json
+from archprep.cli.common import AppContext, app, app_context, console, print_json
 from archprep.cli.study_cmd import KEYS, read_key
 from archprep.drills import (
     Drill,

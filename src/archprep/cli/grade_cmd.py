@@ -19,7 +19,7 @@ from rich.text import Text
 
 from archprep.bank.model import KINDS, LEVELS, KeyPoint, Question
 from archprep.bank.sync import ensure_bank
-from archprep.cli.app import (
+from archprep.cli.common import (
     AppContext,
     app,
     app_context,
@@ -153,19 +153,35 @@ def _resolve(
 @app.command("grade")
 def grade_cmd(
     ctx: typer.Context,
-    question: str | None = typer.Option(None, "--question", help="The question as asked."),
+    question: str | None = typer.Option(
+        None, "--question", metavar="TEXT", help="The question as asked."
+    ),
     reference: str | None = typer.Option(
-        None, "--reference", help="File with the model answer (text, Markdown or a content file)."
+        None,
+        "--reference",
+        metavar="FILE",
+        help="File with the model answer (text, Markdown or a content file).",
     ),
     question_id: str | None = typer.Option(
-        None, "--id", help="Grade against this bank question's key points and model answer."
+        None,
+        "--id",
+        metavar="ID",
+        help="Grade against this bank question's key points and model answer.",
     ),
-    answer: str | None = typer.Option(None, "--answer", help="File with the answer; - for stdin."),
+    answer: str | None = typer.Option(
+        None, "--answer", metavar="FILE", help="File with the answer; - for stdin."
+    ),
     key_point: list[str] = typer.Option(
-        None, "--key-point", help="A key point to grade against (repeat it); replaces the rubric."
+        None,
+        "--key-point",
+        metavar="TEXT",
+        help="A key point to grade against (repeat it); replaces the rubric.",
     ),
     batch: str | None = typer.Option(
-        None, "--batch", help="JSONL: one {question, reference | id, answer, key_points} per line."
+        None,
+        "--batch",
+        metavar="FILE.jsonl",
+        help="JSONL: one {question, reference | id, answer, key_points} per line.",
     ),
     offline: bool = typer.Option(False, "--offline", help="Never use the LLM judge."),
     json_out: bool = typer.Option(False, "--json", help="Print the GradeResult as JSON."),
@@ -341,10 +357,16 @@ def _rating(suggested: Grade) -> Grade:
 @app.command("practice")
 def practice_cmd(
     ctx: typer.Context,
-    category: str | None = typer.Option(None, help="Only questions from this category."),
-    level: str | None = typer.Option(None, help="basic, intermediate or advanced."),
-    kind: str | None = typer.Option(None, help="concept, design, behavioral, troubleshooting, ..."),
-    question_id: str | None = typer.Option(None, "--id", help="Practise this question."),
+    category: str | None = typer.Option(
+        None, metavar="C", help="Only questions from this category."
+    ),
+    level: str | None = typer.Option(None, metavar="L", help="basic, intermediate or advanced."),
+    kind: str | None = typer.Option(
+        None, metavar="K", help="concept, design, behavioral, troubleshooting, ..."
+    ),
+    question_id: str | None = typer.Option(
+        None, "--id", metavar="ID", help="Practise this question."
+    ),
     editor: bool = typer.Option(False, "--editor", help="Write the answer in $EDITOR."),
     offline: bool = typer.Option(False, "--offline", help="Never use the LLM judge."),
 ) -> None:

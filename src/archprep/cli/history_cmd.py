@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from archprep.cli.app import app, app_context, console, print_json
+from archprep.cli.common import app, app_context, console, print_json
 from archprep.errors import UserError
 from archprep.history import AttemptDiff, QuestionHistory, diff_attempts, question_history
 from archprep.store.questions import get_question

@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import select
 
 from archprep.bank.sync import ensure_bank
-from archprep.cli.app import app, app_context, console, err_console, print_json
+from archprep.cli.common import app, app_context, console, err_console, print_json
 from archprep.errors import UserError
 from archprep.exporters import export_anki, restore_backup, write_backup, write_guide
 from archprep.importers import ImportReport, import_file, summary

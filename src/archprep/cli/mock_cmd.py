@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from archprep.bank.sync import ensure_bank
-from archprep.cli.app import AppContext, app, app_context, console, print_json
+from archprep.cli.common import AppContext, app, app_context, console, print_json
 from archprep.errors import UserError
 from archprep.interview import store as mock_store
 from archprep.interview.mock import MockInterview, MockView, interview_grading

@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from archprep.cli.app import AppContext, app, app_context, console, print_json
+from archprep.cli.common import AppContext, app, app_context, console, print_json
 from archprep.cli.study_cmd import cram_pass
 from archprep.drills import ensure_drills
 from archprep.errors import UserError

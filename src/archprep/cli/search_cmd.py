@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.text import Text
 
-from archprep.cli.app import app, app_context, console, err_console, print_json, print_json_line
+from archprep.cli.common import app, app_context, console, err_console, print_json, print_json_line
 from archprep.errors import UserError
 from archprep.search import Filters, Searcher, SearchResult
 

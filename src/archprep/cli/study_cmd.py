@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from archprep.cli.app import AppContext, app, app_context, console, print_json
+from archprep.cli.common import AppContext, app, app_context, console, print_json
 from archprep.errors import UserError
 from archprep.scheduling import STATE_NAMES, Grade, humanize_interval, make_scheduler, preview
 from archprep.store.cards import (

@@ -9,7 +9,7 @@ import sys
 import typer
 
 from archprep.bank.sync import ensure_bank
-from archprep.cli.app import app, app_context, console, err_console
+from archprep.cli.common import app, app_context, console, err_console
 from archprep.errors import UserError
 
 user_app = typer.Typer(help="Manage accounts for multi-user mode (`archprep serve --multi-user`).",
@@ -157,7 +157,7 @@ def user_list(
     """List the accounts (not the implicit local user)."""
     from sqlalchemy import select
 
-    from archprep.cli.app import print_json
+    from archprep.cli.common import print_json
     from archprep.store.cards import LOCAL_USER
     from archprep.store.schema import User
 
