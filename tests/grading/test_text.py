@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from archprep.grading.text import (
-    extract_numbers,
-    has_arithmetic,
-    negation_scopes,
-    numbers_disagree,
-    quantities,
-    sentence_shape,
-    split_sentences,
-    stem,
-    tokens,
-)
+from archprep.grading.misconceptions import polarity
+from archprep.grading.numbers import extract_numbers, has_arithmetic, numbers_disagree, quantities
+from archprep.grading.text import sentence_shape, split_sentences, stem, tokens
 
 
 def test_sentences_respect_markdown_and_abbreviations() -> None:
@@ -51,9 +43,11 @@ def test_a_term_list_is_not_an_explanation() -> None:
     assert enumeration.explanatory
 
 
-def test_negation_scopes() -> None:
-    [(plain, negated)] = negation_scopes("Data drift does not necessarily reduce accuracy")
-    assert {"data", "drift"} <= plain and "reduc" in negated
+def test_negation_scope_covers_the_next_few_words() -> None:
+    p = polarity("Data drift does not necessarily reduce accuracy, so investigate it")
+    assert {"necessari", "reduc", "accuraci"} <= p.negated and "investigat" in p.clean
+    assert not polarity("Retrain not only on new data but on old data").negated
+    assert "cach" in polarity("Caching is pointless here").dismissed
 
 
 def test_numbers_and_arithmetic() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class TextEncoder:
         self.embedder = embedder
         self.model_id = embedder.model_id if embedder is not None else "lexical"
         self._cache: OrderedDict[str, Encoded] = OrderedDict()
+        self._lock = threading.Lock()
         self._cache_size = cache_size
         session = getattr(embedder, "_session", None)
         tokenizer = getattr(embedder, "_tokenizer", None)
@@ -66,24 +68,19 @@ class TextEncoder:
     def dense(self) -> bool:
         return self.embedder is not None
 
-    @property
-    def token_level(self) -> bool:
-        return self._onnx is not None
-
     def encode(self, texts: Sequence[str]) -> list[Encoded]:
-        """Encode texts in one batch, reusing cached ones."""
-        fresh: dict[str, Encoded] = {}
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if todo:
-            fresh = {enc.text: enc for enc in self._run(todo)}
-        out = []
-        for t in texts:
-            enc = fresh.get(t) or self._cache[t]
-            self._cache[t] = enc
-            self._cache.move_to_end(t)
-            out.append(enc)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        """Encode texts in one batch, reusing cached ones (safe to call from several threads)."""
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        fresh = {enc.text: enc for enc in self._run(todo)} if todo else {}
+        out = [known.get(t) or fresh[t] for t in texts]
+        with self._lock:
+            for enc in out:
+                self._cache[enc.text] = enc
+                self._cache.move_to_end(enc.text)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return out
 
     def _run(self, texts: list[str]) -> list[Encoded]:

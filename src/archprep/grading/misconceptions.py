@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from archprep.grading.numbers import numbers_disagree
 from archprep.grading.pairs import CURATED, Pair, rubric_pairs
 from archprep.grading.result import Misconception, MisconceptionKind
 from archprep.grading.text import (
@@ -14,7 +15,6 @@ from archprep.grading.text import (
     NEGATION_PHRASES,
     STOPWORDS,
     normalise,
-    numbers_disagree,
     split_clauses,
     stem,
     tokens,

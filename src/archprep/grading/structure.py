@@ -12,8 +12,9 @@ import numpy as np
 
 from archprep.bank.model import DESIGN_SIGNALS, DESIGN_STEPS, STAR_PARTS
 from archprep.grading.encoder import Encoded
+from archprep.grading.numbers import extract_numbers, has_arithmetic
 from archprep.grading.result import Check, Structure
-from archprep.grading.text import extract_numbers, has_arithmetic, sentence_shape
+from archprep.grading.text import sentence_shape
 
 SEMANTIC_MATCH = 0.5  # cosine between an answer sentence and a rubric line that counts as a hit
 
@@ -239,9 +240,9 @@ def check_structure(
                     )
                 )
                 continue
-            hit = semantic(_lines(signals.get(signal)))
+            hit = _cue(sentences, SIGNAL_CUES[signal], needed=2)
             if not hit.passed:
-                hit = _cue(sentences, SIGNAL_CUES[signal], needed=2)
+                hit = semantic(_lines(signals.get(signal)))
             detail = "shown" if hit.passed else f"little on {signal.replace('_', ' ')}"
             result.checks.append(Check("signals", signal, hit.passed, detail, hit.evidence))
     if kind == "design" or calculators:

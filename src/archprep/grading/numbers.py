@@ -1,0 +1,106 @@
+"""Figures in answers: quantities with units, shown arithmetic, and whether two figures agree."""
+
+from __future__ import annotations
+
+import re
+
+from archprep.grading.text import STOPWORDS, normalise, stem, tokens
+
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9.])(?:~|≈)?\d[\d,]*(?:\.\d+)?\s*(?:%|x\b|×|k\b|m\b|b\b|bn\b|"
+    r"(?:ms|s|sec|seconds|minutes|min|hours|h|days|gb|gib|tb|mb|kb|tokens?|rps|qps|tps|"
+    r"gpus?|users?|requests?|bytes|params|parameters|dims?|dimensions|million|billion|"
+    r"thousand|percent|\$)\b)?"
+    r"|\$\s?\d[\d,]*(?:\.\d+)?\s*(?:k|m|bn|million|billion)?",
+    re.IGNORECASE,
+)
+_ARITHMETIC = re.compile(r"\d[^\n;]{0,25}?(?:[×*=÷→≈]| x | / |->)[^\n;]{0,25}?\d")
+
+
+def extract_numbers(text: str) -> list[str]:
+    """Quantities mentioned in the text (``50 ms``, ``100k``, ``0.1%``, ``$2,000``)."""
+    found = [m.group(0).strip().rstrip(",") for m in _NUMBER.finditer(text)]
+    return [f for f in found if re.search(r"\d", f)]
+
+
+def has_arithmetic(text: str) -> bool:
+    """Whether the text shows a calculation such as ``100k × 3 = 300k``."""
+    return bool(_ARITHMETIC.search(text))
+
+
+_MULTIPLIER = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+}
+UNITS = frozenset(
+    """% ms millisecond milliseconds sec second seconds minute minutes hour hours day days
+    week weeks month months gb gib mb mib tb kb byte bytes bit bits param params parameter
+    parameters weight weights layer layers gpu gpus user users request requests rps qps tps
+    token tokens dim dims dimension dimensions candidate candidates document documents doc docs
+    chunk chunks step steps epoch epochs head heads expert experts replica replicas shard shards
+    core cores node nodes rank k temperature top-k top-p alpha r""".split()
+)
+_APPROX = frozenset("around about roughly approximately approx nearly set use like".split())
+_NAMED_BEFORE = frozenset("rank k temperature top-k top-p alpha r".split())
+_QUANTITY = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(k|m|b|bn|t|thousand|million|billion|trillion))?"
+    r"(?:(\s*%)|([x×]))?(?![\w.])",
+    re.IGNORECASE,
+)
+
+
+def quantities(text: str) -> list[tuple[float, str]]:
+    """(value, unit) pairs: ``41.9M parameters`` -> (41.9e6, "parameter"), ``k ≈ 60`` ->
+    (60, "k"), ``10-20%`` -> (10, "%"), (20, "%"). Numbers with no recognisable unit are left out."""
+    lowered = normalise(text).replace("≈", " ").replace("~", " ")
+    lowered = re.sub(r"(\d)\s*(?:percent|per cent)\b", r"\1%", lowered)
+    lowered = re.sub(r"(\d)\s*[-–]\s*(\d)", r"\1 to \2", lowered)
+    found: list[tuple[float, str, int, int]] = []
+    for m in _QUANTITY.finditer(lowered):
+        if re.match(r"\s*(?:[x×*/+=^]|->)(?!\w{2})", lowered[m.end() :]) or re.search(
+            r"(?:[x×*/+=^]|->)\s*$", lowered[: m.start()]
+        ):
+            continue  # a term of a formula (2 × 32 × 8, 1/(k + rank)), not a stated quantity
+        try:
+            value = float(m.group(1).replace(",", ""))
+        except ValueError:
+            continue
+        value *= _MULTIPLIER.get((m.group(2) or "").lower(), 1.0)
+        unit = "%" if m.group(3) else ("x" if m.group(4) else "")
+        if not unit:  # the next word, or the one after a single adjective ("4B trainable params")
+            after = [t for t in tokens(lowered[m.end() : m.end() + 40])[:2] if not t[0].isdigit()]
+            unit = next((t for t in after if t in UNITS), "")
+        if not unit and re.match(r"\s*to\s+\d", lowered[m.end() :]):
+            pass  # the first number of a range: it takes the second's unit below
+        elif not unit:
+            before = [t for t in tokens(lowered[max(0, m.start() - 30) : m.start()])]
+            before = [t for t in before if t not in STOPWORDS and t not in _APPROX][-1:]
+            unit = before[0] if before and before[0] in _NAMED_BEFORE else ""
+        found.append((value, unit, m.start(), m.end()))
+    # a range "256 to 512 tokens": the first number takes the unit of the second
+    for i in range(len(found) - 1, 0, -1):
+        value, unit, start, _end = found[i - 1]
+        if not unit and lowered[_end : found[i][2]].strip() == "to":
+            found[i - 1] = (value, found[i][1], start, _end)
+    return [(v, u if u in ("%", "x") else stem(u)) for v, u, _s, _e in found if u]
+
+
+def numbers_disagree(expected: str, given: str, factor: float = 1.5) -> bool:
+    """True when ``given`` states a quantity in a unit ``expected`` also uses, and none of its
+    values is within ``factor`` of the expected ones (e.g. 4 billion vs 41.9M parameters)."""
+    mine = quantities(given)
+    theirs = quantities(expected)
+    for unit in {u for _v, u in theirs} & {u for _v, u in mine}:
+        exp = [v for v, u in theirs if u == unit]
+        got = [v for v, u in mine if u == unit]
+        lo, hi = min(exp) / factor, max(exp) * factor
+        if not any(lo <= v <= hi for v in got):
+            return True
+    return False
