@@ -29,8 +29,8 @@ from archprep.calculators import CALCULATORS, CalcResult
 from archprep.calculators.base import fmt
 from archprep.calculators.presets import GPUS, MODELS
 from archprep.errors import UserError
-from archprep.progress import record_attempt
 from archprep.scheduling import Grade, suggested_grade
+from archprep.store import attempts
 from archprep.store.cards import card_state, memory_of
 from archprep.store.questions import (
     SyncReport,
@@ -512,7 +512,7 @@ def save_attempt(
             "ratio": scored.ratio, "band": scored.band,
         },
     }  # fmt: skip
-    return record_attempt(
-        session, user_id, drill.spec.question_id, answer, scored.score, grade, now,
-        mode="drill", duration_s=duration_s,
+    return attempts.save_attempt(
+        session, user_id, drill.spec.question_id, answer, grade, now,
+        mode="drill", duration_s=duration_s, score=scored.score,
     )  # fmt: skip

@@ -401,26 +401,6 @@ def imported_decks(session: Session, user_id: int) -> list[DeckSummary]:
     return [DeckSummary(slug, name, int(n), created) for slug, name, n, created in rows]
 
 
-def record_attempt(
-    session: Session,
-    user_id: int,
-    question_id: str,
-    answer: str,
-    score: float,
-    grade: dict[str, Any],
-    now: datetime,
-    *,
-    mode: str = "practice",
-    duration_s: float | None = None,
-) -> int:
-    """Store one graded answer in the caller's transaction; returns the attempt's id."""
-    row = AttemptRow(user_id=user_id, question_id=question_id, answer=answer, score=score,
-                     grade=grade, mode=mode, duration_s=duration_s, created_at=now)  # fmt: skip
-    session.add(row)
-    session.flush()
-    return row.id
-
-
 def get_attempt(session: Session, user_id: int, attempt_id: int) -> AttemptRow | None:
     """One of the user's attempts (None for another user's: attempts are private)."""
     return session.scalars(

@@ -13,7 +13,6 @@ from archprep.progress import (
     next_practice_question,
     overall_readiness,
     readiness,
-    record_attempt,
     retention_series,
     reviews_per_day,
     save_study_prefs,
@@ -23,6 +22,7 @@ from archprep.progress import (
 )
 from archprep.scheduling import Grade
 from archprep.store import open_store
+from archprep.store.attempts import save_attempt
 from archprep.store.cards import local_user_id, record_review
 from tests.web.conftest import START
 
@@ -52,7 +52,7 @@ def test_reviews_and_practice_raise_readiness(session: Session) -> None:
         and rag.mean_retrievability
         and rag.recall == pytest.approx(rag.mean_retrievability / rag.total)
     )
-    record_attempt(session, user, "rag/hybrid-search-rrf", "x", 80.0, {}, START)
+    save_attempt(session, user, "rag/hybrid-search-rrf", "x", {}, START, score=80.0)
     rag = {r.category: r for r in readiness(session, user, START)}["rag"]
     assert rag.practice == pytest.approx(0.8) and rag.readiness > rag.recall
     assert readiness(session, user, START)[0].readiness <= rag.readiness  # weakest first
@@ -71,8 +71,8 @@ def test_daily_series(session: Session) -> None:
     assert [d.total for d in days[-3:]] == [1, 1, 2] and days[-1].again == 1
     retention = retention_series(session, user, now, days=7)
     assert len(retention) == 7 and retention[-1].retention in (None, 1.0, 0.5)
-    record_attempt(session, user, "rag/graphrag", "y", 40.0, {}, START)
-    record_attempt(session, user, "rag/graphrag", "y", 60.0, {}, START + timedelta(days=1))
+    save_attempt(session, user, "rag/graphrag", "y", {}, START, score=40.0)
+    save_attempt(session, user, "rag/graphrag", "y", {}, START + timedelta(days=1), score=60.0)
     trend = score_trends(session, user, now)
     assert [p.score for p in trend["rag"]] == [40.0, 60.0]
 

@@ -25,9 +25,9 @@ from archprep.interview.plans import Plan, plan_from_spec
 from archprep.interview.report import GivenAnswer, build_report
 from archprep.interview.selection import select_questions
 from archprep.interview.session import AnswerRecord, Prompt, TimeCheck
-from archprep.progress import record_attempt
 from archprep.settings import Settings
 from archprep.store import Store
+from archprep.store.attempts import save_attempt
 from archprep.store.questions import get_question, list_questions
 from archprep.store.schema import MockSessionRow
 
@@ -375,10 +375,9 @@ class InterviewGrading:
         now: datetime,
     ) -> int:
         """Every main answer of a mock is also an attempt, so it counts in progress."""
-        return record_attempt(
-            session, user_id, question.id, answer, float(grade["score"]), grade, now,
-            mode=MODE, duration_s=duration_s,
-        )  # fmt: skip
+        return save_attempt(
+            session, user_id, question.id, answer, grade, now, mode=MODE, duration_s=duration_s
+        )
 
 
 def interview_grading(settings: Settings, grader: Grader | None = None) -> InterviewGrading:

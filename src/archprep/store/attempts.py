@@ -15,7 +15,7 @@ from archprep.store.cards import due_queue
 from archprep.store.questions import list_questions
 from archprep.store.schema import AttemptRow, QuestionRow
 
-MODES = ("practice", "mock", "web")
+MODES = ("practice", "mock", "web", "drill")
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,20 @@ def save_attempt(
     *,
     mode: str = "practice",
     duration_s: float | None = None,
+    score: float | None = None,
 ) -> int:
-    """Store one graded answer (``grade`` is the GradeResult JSON) in the caller's transaction."""
+    """Store one graded answer in the caller's transaction; returns the attempt's id.
+
+    ``grade`` is the GradeResult JSON; ``score`` defaults to its ``score``. This is the one
+    writer of attempts: practice, mocks, drills and the API all come through here.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)} (got {mode!r})")
     row = AttemptRow(
         user_id=user_id,
         question_id=question_id,
         answer=answer,
-        score=float(grade.get("score", 0.0)),
+        score=float(grade.get("score", 0.0)) if score is None else float(score),
         grade=grade,
         mode=mode,
         duration_s=duration_s,
