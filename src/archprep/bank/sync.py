@@ -24,13 +24,16 @@ def sync_bank(
     now: datetime,
     questions: list[Question] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    embed: bool = True,
 ) -> SyncReport:
     """Upsert validated questions (default: load every content file) in one transaction."""
     if questions is None:
         questions = load_questions(content_roots(settings))
     with store.session.begin() as session:
         report = sync_builtin(session, questions, now)
-    embed_changed(store, settings, progress)
+    if embed:
+        embed_changed(store, settings, progress)
     return report
 
 
@@ -51,12 +54,16 @@ def embed_changed(
 
 
 def ensure_bank(store: Store, settings: Settings, now: datetime) -> None:
-    """A fresh database gets the built-in bank on first use, so no command starts empty."""
+    """A fresh database gets the built-in bank on first use, so no command starts empty.
+
+    Vectors are not computed here: most commands never use them, and search embeds whatever
+    is missing when it first builds its index.
+    """
     with store.session() as session:
         if bank_version(session) > 0:
             return
     try:
-        sync_bank(store, settings, now)
+        sync_bank(store, settings, now, embed=False)
     except ContentError as exc:
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
         raise UserError(
