@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench install sysdeps clean
+.PHONY: run test lint format bench install sysdeps clean train-grader
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ test: install sysdeps lint
 ## bench: print the benchmark figures (medians)
 bench: install
 	$(BIN)/python -m bench
+
+## train-grader: refit the grader's pair model and calibration on SemEval-2013 (needs ../shared)
+train-grader: install
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m bench.grading.train_calibration
+	$(BIN)/python -m bench.grading.train_pair_model
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

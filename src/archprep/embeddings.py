@@ -41,22 +41,25 @@ def _normalise(vectors: npt.NDArray[Any]) -> Matrix:
     return result
 
 
+def onnx_session(model_file: Path) -> Any:
+    """An onnxruntime session on the CPU with one thread: the machine has about one core of
+    float throughput, and the web server runs requests concurrently; more threads contend."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEmbedder:
     """A sentence-transformers model exported to ONNX, mean-pooled, run on one CPU thread."""
 
     def __init__(self, model_file: Path, tokenizer_file: Path, model_id: str | None = None) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        # One thread: the machine has about one core of float throughput, and the web server
-        # runs requests concurrently; more threads only contend.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnx_session(model_file)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.enable_truncation(MAX_TOKENS)

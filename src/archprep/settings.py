@@ -45,6 +45,13 @@ class Settings(BaseSettings):
             "'none' (lexical only), or a path to a model directory (ONNX or model2vec)."
         ),
     )
+    pair_model: str = Field(
+        default="auto",
+        description=(
+            "Cross-encoder the grader uses to re-read its best evidence: 'auto' (the one "
+            "shipped with archprep), 'none' (similarity features only), or a model directory."
+        ),
+    )
     model_dir: Path | None = Field(
         default=None,
         description="Directory searched for local model files before installed packages.",

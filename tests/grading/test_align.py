@@ -61,3 +61,24 @@ def test_filler_glued_to_a_sentence_does_not_lift_it(grader: Grader) -> None:
     alone = _grade(grader, [real])
     padded = _grade(grader, ["Honestly this is such an important topic that I really love.", real])
     assert padded[0].credit <= alone[0].credit + 1e-9
+
+
+def test_the_pair_model_rereads_only_the_best_spans(grader: Grader) -> None:
+    if grader.pair_model is None:  # pragma: no cover - the model ships in the package
+        return
+    sentences = [
+        "BM25 is best for exact identifiers and rare names, while embeddings handle paraphrases.",
+        "I like search engines.",
+        "Kubernetes schedules containers onto nodes.",
+        "GPUs are expensive.",
+    ]
+    enc = grader.encoder.encode([QUESTION, *[p.text for p in POINTS], *sentences])
+    q, kps, ans = enc[0], enc[1:3], enc[3:]
+    spans = build_spans(ans)
+    plain = align(kps, spans, QuestionContext.of(q))
+    reread = align(kps, spans, QuestionContext.of(q), pair_model=grader.pair_model)
+    assert plain.reranked == 0 and 0 < reread.reranked <= 2 * len(POINTS)
+    # The sentence that states the first point stays its best evidence, and spans nobody
+    # re-read cannot outscore it.
+    assert int(reread.probability[0].argmax()) == 0
+    assert reread.probability[0, 0] > 0.5 > reread.probability[0, 2]

@@ -22,6 +22,7 @@ from archprep.grading.align import (
 from archprep.grading.encoder import Encoded, TextEncoder
 from archprep.grading.features import QuestionContext
 from archprep.grading.misconceptions import Target, find_misconceptions
+from archprep.grading.pairmodel import PairModel, load_pair_model
 from archprep.grading.result import (
     STATUS_CREDIT,
     GradeResult,
@@ -40,6 +41,9 @@ from archprep.settings import Settings
 RELEVANCE_POINTS = 8.0
 RELEVANCE_RANGE = (0.3, 0.6)  # cosine of the most on-topic explanatory sentence -> 0..1
 STORY_SHARE = 0.5
+# Key points derived from a model story describe someone else's story, which a candidate's
+# own story should not have to echo: the story's quality carries most of the weight.
+DERIVED_STORY_SHARE = 0.8
 MISCONCEPTION_PENALTY = 12.0
 MAX_MISCONCEPTION_PENALTY = 36.0
 MAX_SENTENCES = 150  # longer answers are graded on their first 150 sentences
@@ -79,6 +83,7 @@ class Grader:
         self,
         embedder: Embedder | None,
         *,
+        pair_model: PairModel | None | str = "auto",
         judge: Any = None,
         notice: Callable[[str], None] | None = None,
     ) -> None:
@@ -89,6 +94,11 @@ class Grader:
         self._derived: dict[tuple[str, str], list[KeyPoint]] = {}
         if embedder is None:
             self._tell(LEXICAL_NOTICE)
+        try:
+            self.pair_model = resolve_pair_model(pair_model)
+        except ModelUnavailable as exc:
+            self.pair_model = None
+            self._tell(f"{exc}; grading with similarity features only")
 
     @classmethod
     def from_settings(
@@ -112,7 +122,7 @@ class Grader:
             from archprep.grading.llm import LLMJudge
 
             judge = LLMJudge.from_settings(settings, transport=transport)
-        return cls(embedder, judge=judge, notice=notice)
+        return cls(embedder, pair_model=settings.pair_model, judge=judge, notice=notice)
 
     @property
     def name(self) -> str:
@@ -234,9 +244,14 @@ class Grader:
         targets += [Target(t) for t in ref_sentences]
         found = find_misconceptions(sentences, targets, question=rubric.question)
         misconceptions = [m for _i, m in found]
-        spans = build_spans(ans_enc)
+        # A short answer may state a point across all of its sentences.
+        spans = build_spans(ans_enc, max_window=3 if len(ans_enc) <= 3 else 2)
         alignment = align(
-            kp_enc, spans, QuestionContext.of(q_enc), excluded=frozenset(i for i, _m in found)
+            kp_enc,
+            spans,
+            QuestionContext.of(q_enc),
+            excluded=frozenset(i for i, _m in found),
+            pair_model=self.pair_model,
         )
         cutoffs = DERIVED if rubric.source == "derived" else AUTHORED
         # A model answer's worked example is not the only right one: derived points only
@@ -269,8 +284,9 @@ class Grader:
         covered = coverage(grades)
         if structure.story is not None:
             # Behavioral key points describe qualities of a story, which wording alone shows
-            # poorly: half the weight goes to the story itself.
-            covered = (1 - STORY_SHARE) * covered + STORY_SHARE * structure.story
+            # poorly: half the weight (most of it, against a model story) goes to the story.
+            share = DERIVED_STORY_SHARE if rubric.source == "derived" else STORY_SHARE
+            covered = (1 - share) * covered + share * structure.story
         raw = (100.0 - RELEVANCE_POINTS) * covered + RELEVANCE_POINTS * on_topic
         raw -= penalty + structure.penalty
         score = round(float(np.clip(raw, 0.0, 100.0)), 1) if sentences else 0.0
@@ -288,6 +304,20 @@ class Grader:
             rubric_source=rubric.source,  # type: ignore[arg-type]
             notices=[LEXICAL_NOTICE] if not self.encoder.dense else [],
         )
+
+
+def resolve_pair_model(spec: PairModel | None | str) -> PairModel | None:
+    """A pair model object, or the one the ``pair_model`` setting names (None when off)."""
+    if spec is None or isinstance(spec, PairModel):
+        return spec
+    if spec == "none":
+        return None
+    if spec == "auto":
+        try:
+            return load_pair_model(None)
+        except ModelUnavailable:
+            return None  # a trimmed install: the similarity model grades alone
+    return load_pair_model(spec)  # a configured path that fails is worth telling the user
 
 
 def relevance(kp_enc: Sequence[Encoded], sentences: Sequence[Encoded]) -> float:

@@ -110,8 +110,9 @@ def dense_features(
     precision = sims.max(axis=0)
     w_t = np.array([DEMOTED if p in question.pieces else 1.0 for p in target.pieces])
     w_s = np.array([DEMOTED if p in question.pieces else 1.0 for p in span.pieces])
-    d_rec = float((recall * w_t).sum() / w_t.sum())
-    d_prec = float((precision * w_s).sum() / w_s.sum())
+    # Word-piece cosines can be negative; shares below zero mean nothing matched.
+    d_rec = max(0.0, float((recall * w_t).sum() / w_t.sum()))
+    d_prec = max(0.0, float((precision * w_s).sum() / w_s.sum()))
     new = recall[w_t == 1.0] if (w_t == 1.0).any() else recall
     out["piece_recall"] = float(recall.mean())
     out["piece_precision"] = float(precision.mean())

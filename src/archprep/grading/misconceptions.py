@@ -273,6 +273,13 @@ def polarity(text: str) -> Polarity:
     return Polarity(frozenset(clean), frozenset(negated), frozenset(dismissed))
 
 
+def _flipped(a: Polarity, b: Polarity) -> frozenset[str]:
+    """Words one text negates and the other states plainly. A word a text also states plainly
+    elsewhere ("no hard separation between instructions and data; ... instructions arrive")
+    is not negated as a whole, so it does not count."""
+    return ((a.negated - a.clean) & b.clean) | ((b.negated - b.clean) & a.clean)
+
+
 def negation_flip(sentence: str, targets: Sequence[Target]) -> Target | None:
     """Nearly the same statement with its negation flipped ("does not reduce" vs "reduces")."""
     lowered = normalise(sentence)
@@ -288,9 +295,26 @@ def negation_flip(sentence: str, targets: Sequence[Target]) -> Target | None:
             continue
         if _CONTRAST.search(normalise(t.text)):
             continue
-        flips = ((mine.negated & theirs.clean) | (theirs.negated & mine.clean)) & shared
+        flips = _flipped(mine, theirs) & shared
         if len(flips) >= 2:
             return t
+    return None
+
+
+def swapped_in_evidence(key_point: str, evidence: str) -> tuple[str, str] | None:
+    """(term the key point uses, term the evidence uses instead) for a commonly confused pair,
+    when the evidence has only the other term, in a statement about the same things: "decoding
+    is compute-bound" offered for "decoding is memory-bandwidth bound"."""
+    kp, ev = normalise(key_point), normalise(evidence)
+    if len(_content(key_point) & _content(evidence)) < 2:
+        return None
+    for a, b, _label, needed in CURATED:
+        if needed != 2:  # everyday antonyms need more context than this check has
+            continue
+        for x, y in ((a, b), (b, a)):
+            mx, my = x.search(kp), y.search(ev)
+            if mx and my and not y.search(kp) and not x.search(ev):
+                return mx.group(0), my.group(0)
     return None
 
 
@@ -301,6 +325,9 @@ def evidence_contradiction(
     ``factor`` away from the model answer's, or the point negated or dismissed."""
     if numbers_disagree(key_point, evidence, factor=factor):
         return "wrong-number", "Gives a figure far from the model answer's."
+    swapped = swapped_in_evidence(key_point, evidence)
+    if swapped is not None:
+        return "swapped-terms", f"Uses {swapped[1]} where the model answer says {swapped[0]}."
     kp, ev = polarity(key_point), polarity(evidence)
     if ev.dismissed & kp.clean & _content(key_point):
         return "negation", "Dismisses what the model answer recommends."
@@ -310,7 +337,7 @@ def evidence_contradiction(
     if re.match(r"\W*(?:if|when|whether|unless)\b", lowered):
         return None
     shared = _content(key_point) & _content(evidence)
-    flips = ((ev.negated & kp.clean) | (kp.negated & ev.clean)) & shared
+    flips = _flipped(ev, kp) & shared
     if len(flips) >= 2:
         return "negation", "Says the opposite of the model answer (the negation is flipped)."
     return None

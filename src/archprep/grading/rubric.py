@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from archprep.bank.model import KeyPoint
 from archprep.grading.encoder import TextEncoder
@@ -83,7 +84,37 @@ def _bold_spans(reference: str) -> list[frozenset[str]]:
     return spans
 
 
-def _candidates(reference: str, question: str) -> list[Candidate]:
+_SETUP = re.compile(
+    r"^(?:i(?:'d| would)? (?:ask|clarify|confirm|start by asking)|assume|assuming|requirements?|"
+    r"clarify|questions? to ask|first,? i(?:'d| would)? ask)\b",
+    re.IGNORECASE,
+)
+_ARITHMETIC = re.compile(r"[÷×=≈]|\d\s*[*/x]\s*\d")
+
+
+def _factor(c: Candidate) -> float:
+    """Position, emphasis and shape: what makes a sentence more or less likely a key point."""
+    words = len(c.text.split())
+    f = 1.0 / (1.0 + 0.04 * c.index)  # the opening usually states the core idea
+    f *= 1.5 if c.bold else 1.0
+    f *= 0.6 if _EXAMPLE.match(c.text) else 1.0
+    # Clarifying questions, assumptions and worked arithmetic set a design up; they are not
+    # what a grader looks for in someone else's answer.
+    f *= 0.5 if _SETUP.match(c.text) else 1.0
+    f *= 0.6 if len(_ARITHMETIC.findall(c.text)) >= 2 else 1.0
+    f *= 0.7 if words < 7 or words > 45 else 1.0
+    f *= 0.5 if not sentence_shape(c.text).explanatory else 1.0
+    return f
+
+
+def _candidates(
+    reference: str, question: str, encoder: TextEncoder | None = None
+) -> tuple[list[Candidate], list[npt.NDArray[np.float32] | None] | None]:
+    """Statements of the reference, scored by salience, with their sentence vectors if any.
+
+    Salience is centrality (how much of the rest of the answer a sentence sums up, by
+    embedding cosine) plus closeness to the question, or content-word weight without a model.
+    """
     bold = _bold_spans(reference)
     out: list[Candidate] = []
     for section, sentence in _statements(reference):
@@ -94,21 +125,34 @@ def _candidates(reference: str, question: str) -> list[Candidate]:
             is_bold = any(len(b & stems) >= 0.7 * len(b) for b in bold)
             out.append(Candidate(chunk, len(out), stems, is_bold, section))
     if not out:
-        return out
+        return out, None
     tf = Counter(s for c in out for s in c.stems)
     asked = set(content_stems(question))
-    scored = []
+    lexical = []
     for c in out:
         weights = [math.log1p(tf[s]) * (0.4 if s in asked else 1.0) for s in c.stems]
-        words = len(c.text.split())
-        salience = sum(weights) / math.sqrt(max(len(weights), 1))
-        salience *= 1.0 / (1.0 + 0.04 * c.index)  # the opening usually states the core idea
-        salience *= 1.5 if c.bold else 1.0
-        salience *= 0.6 if _EXAMPLE.match(c.text) else 1.0
-        salience *= 0.7 if words < 7 or words > 45 else 1.0
-        salience *= 0.5 if not sentence_shape(c.text).explanatory else 1.0
-        scored.append(Candidate(c.text, c.index, c.stems, c.bold, c.section, salience))
-    return scored
+        lexical.append(sum(weights) / math.sqrt(max(len(weights), 1)))
+    top = max(lexical) or 1.0
+    base = [w / top for w in lexical]
+    vectors: list[npt.NDArray[np.float32] | None] | None = None
+    if encoder is not None and encoder.dense:
+        encoded = encoder.encode([question, *(c.text for c in out)])
+        vectors = [e.vector for e in encoded[1:]]
+        rows = [v for v in vectors if v is not None]
+        if len(rows) == len(out) and len(out) > 2 and encoded[0].vector is not None:
+            m = np.vstack(rows)
+            sims = m @ m.T
+            centrality = (sims.sum(axis=1) - 1.0) / (len(out) - 1)
+            asked_cos = m @ encoded[0].vector
+            base = [
+                0.3 * b + float(cen) + 0.5 * float(qc)
+                for b, cen, qc in zip(base, centrality, asked_cos, strict=True)
+            ]
+    scored = [
+        Candidate(c.text, c.index, c.stems, c.bold, c.section, b * _factor(c))
+        for c, b in zip(out, base, strict=True)
+    ]
+    return scored, vectors
 
 
 def _target_count(candidates: list[Candidate], words: int) -> int:
@@ -132,15 +176,11 @@ def derive_key_points(
         if len(sentences) <= 2 or words <= 18:
             text = " ".join(sentences).strip()
             return [KeyPoint(text)] if text else []
-    candidates = _candidates(reference, question)
+    candidates, vectors = _candidates(reference, question, encoder)
     if not candidates:
         text = " ".join(reference.split())
         return [KeyPoint(text)] if text else []
     want = min(len(candidates), _target_count(candidates, words))
-    vectors = None
-    if encoder is not None and encoder.dense:
-        encoded = encoder.encode([c.text for c in candidates])
-        vectors = [e.vector for e in encoded]
     chosen: list[Candidate] = []
 
     def near_duplicate(c: Candidate) -> bool:
