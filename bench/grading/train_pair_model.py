@@ -25,6 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from archprep.embeddings import load_embedder
+from archprep.grading.align import logit
+from archprep.grading.encoder import TextEncoder
+from archprep.grading.features import QuestionContext, coverage_probability
+from archprep.grading.pairmodel import load_pair_model
 from archprep.grading.text import tokens
 from bench.grading.semeval import DEFAULT_ZIP, Item, load_split
 from bench.grading.train_calibration import best_threshold, fit_logistic, macro_f1
@@ -225,12 +230,6 @@ def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
     The pair model never saw these answers, so its logits there are honest; the similarity
     model's P is the calibrated one the grader computes for the same (reference, answer) pair.
     """
-    from archprep.embeddings import load_embedder
-    from archprep.grading.align import logit
-    from archprep.grading.encoder import TextEncoder
-    from archprep.grading.features import QuestionContext, coverage_probability
-    from archprep.grading.pairmodel import load_pair_model
-
     load_pair_model.cache_clear()
     model = load_pair_model(str(out))
     encoder = TextEncoder(load_embedder("auto", None))

@@ -50,7 +50,11 @@ def onnx_session(model_file: Path) -> Any:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+    try:
+        return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own types for unreadable files
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelUnavailable(f"{model_file} is not a loadable ONNX model ({message})") from exc
 
 
 class OnnxEmbedder:

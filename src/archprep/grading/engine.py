@@ -307,17 +307,13 @@ class Grader:
 
 
 def resolve_pair_model(spec: PairModel | None | str) -> PairModel | None:
-    """A pair model object, or the one the ``pair_model`` setting names (None when off)."""
+    """A pair model object, or the one the ``pair_model`` setting names (None when off);
+    raises ``ModelUnavailable`` when it cannot be loaded, which the grader reports once."""
     if spec is None or isinstance(spec, PairModel):
         return spec
     if spec == "none":
         return None
-    if spec == "auto":
-        try:
-            return load_pair_model(None)
-        except ModelUnavailable:
-            return None  # a trimmed install: the similarity model grades alone
-    return load_pair_model(spec)  # a configured path that fails is worth telling the user
+    return load_pair_model(None if spec == "auto" else spec)  # raises ModelUnavailable
 
 
 def relevance(kp_enc: Sequence[Encoded], sentences: Sequence[Encoded]) -> float:

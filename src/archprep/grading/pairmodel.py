@@ -26,9 +26,7 @@ MODEL_FILE = "pair-minilm-l6-int8.onnx"
 CARD_FILE = "pair-model.json"
 # Pairs longer than this are cut from the longer side; answer spans are a sentence or two.
 MAX_LENGTH = 128
-# One pair per run: int8 dynamic quantisation scales activations over the whole batch, so a
-# pair's logit would otherwise depend on what it was batched with (and on the padding).
-BATCH = 1
+CACHE_SIZE = 20_000
 
 Logits = npt.NDArray[np.float32]
 
@@ -69,35 +67,21 @@ class PairModel:
         encoded = self._tokenizer.encode_batch(
             [(pairs[i][0] or " ", pairs[i][1] or " ") for i in todo]
         )
-        # Length-sorted batches keep padding small.
-        order = sorted(range(len(todo)), key=lambda j: len(encoded[j].ids))
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            width = max(len(encoded[j].ids) for j in chunk)
-            ids = np.zeros((len(chunk), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            types = np.zeros_like(ids)
-            for row, j in enumerate(chunk):
-                e = encoded[j]
-                ids[row, : len(e.ids)] = e.ids
-                mask[row, : len(e.ids)] = 1
-                types[row, : len(e.ids)] = e.type_ids
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            result = self._session.run(None, feeds)[0].reshape(-1)
-            for row, j in enumerate(chunk):
-                out[todo[j]] = float(result[row])
+        # One pair per run: int8 dynamic quantisation scales activations over the whole batch,
+        # so a batched pair's logit would depend on its batch-mates and on the padding.
+        for i, e in zip(todo, encoded, strict=True):
+            feeds = {
+                "input_ids": np.array([e.ids], dtype=np.int64),
+                "attention_mask": np.ones((1, len(e.ids)), dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids], dtype=np.int64),
+            }
+            out[i] = float(self._session.run(None, feeds)[0].reshape(-1)[0])
         with self._lock:
             for i in todo:
                 self._cache[pairs[i]] = float(out[i])
-            while len(self._cache) > 20000:
+            while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return out
-
-    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> Logits:
-        """Logits shifted by the trained threshold and squashed: 0.5 is the decision line."""
-        z = self.logits(pairs) - self.threshold
-        probs: Logits = (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
-        return probs
 
 
 def _tokenizer_file() -> Path | None:
@@ -118,7 +102,7 @@ def load_pair_model(model_dir: str | None = None) -> PairModel:
         folder = Path(str(resources.files("archprep.grading").joinpath("models")))
     model_file, card_file = folder / MODEL_FILE, folder / CARD_FILE
     if not model_file.is_file():
-        raise ModelUnavailable(f"pair model {model_file} is missing; grading uses similarity only")
+        raise ModelUnavailable(f"pair model {model_file} is missing")
     tokenizer = (folder / "tokenizer.json") if (folder / "tokenizer.json").is_file() else None
     tokenizer = tokenizer or _tokenizer_file()
     if tokenizer is None:
