@@ -22,6 +22,7 @@ from archprep.bank.loader import builtin_content_dir, load_questions
 from archprep.bank.model import Question
 from archprep.embeddings import ModelUnavailable, load_embedder
 from archprep.grading import Grader
+from archprep.grading.pairmodel import load_pair_model
 from bench.grading.metrics import (
     TfIdf,
     best_threshold,
@@ -203,8 +204,10 @@ def bench_semeval(grader: Grader, zip_path: Path = DEFAULT_ZIP) -> None:
 
 
 def bench_latency(grader: Grader) -> None:
-    # A fresh grader (the model itself stays loaded): nothing graded earlier is cached, so each
-    # question's first answer also pays for encoding its rubric, as in real use.
+    # A fresh grader (the embedding model itself stays loaded): nothing graded earlier is
+    # cached, neither encodings nor pair-model logits, so each question's first answer also
+    # pays for encoding its rubric, as in real use.
+    load_pair_model.cache_clear()
     grader = Grader(grader.encoder.embedder)
     bank = {q.id: q for q in load_questions([builtin_content_dir()])}
     rows = [r for r in load_devset() if r.get("question_id") in bank] if DEVSET.is_file() else []

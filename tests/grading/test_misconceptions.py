@@ -118,3 +118,38 @@ def test_evidence_contradictions() -> None:
         rerank, "Re-ranking after fusion is pointless because RRF already orders them."
     )
     assert hit is not None and hit[0] == "negation"
+
+
+def test_a_term_opening_the_sentence_is_its_subject() -> None:
+    """Model answers often state each term's definition in its own sentence (as derived key
+    points do); a sentence that opens with the wrong term is checked against them."""
+    refs = [
+        Target("Batch norm computes statistics per channel across the batch.", 0),
+        Target("Layer norm computes statistics per sample across the feature dimension.", 1),
+    ]
+    pairs = rubric_pairs("Batch norm versus layer norm: what does each normalise over?", [])
+    hit = swapped_terms("Batch norm normalises each sample across its features.", refs, pairs)
+    assert hit is not None and hit[0].key_point == 1
+    right = "Layer norm normalises each sample across its features, per token."
+    assert swapped_terms(right, refs, pairs) is None
+    # A bare list of terms states nothing that could be swapped.
+    assert swapped_terms("batch norm, layer norm, features, samples, batches", refs, pairs) is None
+
+
+def test_bandwidth_bound_is_the_partner_of_compute_bound() -> None:
+    hit = evidence_contradiction(
+        "Decoding is memory-bandwidth bound, so verifying k tokens costs about one step",
+        "It works because decoding is compute bound, so a draft saves FLOPs.",
+    )
+    assert hit is not None and hit[0] == "swapped-terms" and "compute bound" in hit[1]
+
+
+def test_no_negates_its_own_noun_phrase_only() -> None:
+    point = (
+        "Nothing alerted, because every system metric looked healthy: no errors and normal latency."
+    )
+    said = (
+        "Every search technically succeeded at normal latency and error rates, so nothing alerted."
+    )
+    assert evidence_contradiction(point, said) is None
+    assert negation_flip(said, [Target(point, 0)]) is None

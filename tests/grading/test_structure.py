@@ -63,3 +63,49 @@ def test_filler_and_hedging_are_counted(grader: Grader) -> None:
     assert s.filler_count >= 6 and s.filler["basically"] == 2
     assert s.hedge_count >= 3 and "i think" in s.hedges
     assert s.penalty > 0
+
+
+NARRATIVE = (
+    "Last year I was the platform lead when our support assistant started giving irrelevant "
+    "answers one morning. My first call was to restore service before finding the cause. "
+    "I declared an incident and we pointed retrieval back at the previous index snapshot. "
+    "Escalations returned to normal within half an hour, and two months later the new canary "
+    "check blocked a bad index before it went live."
+)
+
+
+def test_star_parts_are_found_in_a_plain_narrative(grader: Grader) -> None:
+    """No "Situation:" labels: the parts are recognised from how stories are told."""
+    s = _structure(grader, "behavioral", NARRATIVE)
+    assert all(c.passed for c in s.checks if c.group == "star")
+    assert [c.name for c in s.checks if c.group == "red_flags"] == ["none"]
+
+
+def test_red_flags_are_named_and_cost_the_story(grader: Grader) -> None:
+    flagged = (
+        NARRATIVE + " It turned out to be human error, so I made clear who was responsible. "
+        "I didn't want to distract people with status updates, and we didn't measure anything "
+        "afterwards because the fix was obviously right."
+    )
+    s = _structure(grader, "behavioral", flagged)
+    flags = {c.name: c.evidence for c in s.failed("red_flags")}
+    assert set(flags) == {"blame", "withheld", "no_evidence"}
+    assert flags["withheld"] is not None and "status updates" in flags["withheld"]
+    clean = _structure(grader, "behavioral", NARRATIVE)
+    assert s.story is not None and clean.story is not None and s.story < clean.story - 0.5
+    # Owning a mistake is not a red flag, even when the story says "I overruled him".
+    owned = "I overruled him, and it was the wrong call; I said so in the review and we reverted."
+    assert not _structure(grader, "behavioral", owned).failed("red_flags")
+
+
+def test_feedback_names_red_flags(grader: Grader) -> None:
+    from archprep.bank.model import KeyPoint, Question
+
+    q = Question(
+        id="behavioral/t", question="Tell me about a time you were wrong.", answer="",
+        category="behavioral", kind="behavioral", level="mid",
+        key_points=[KeyPoint("Owns the mistake"), KeyPoint("Says what changed afterwards")],
+    )  # fmt: skip
+    result = grader.grade(q, "Honestly, I can't think of a time I was wrong; I research carefully.")
+    assert "Red flags an interviewer would note" in result.feedback
+    assert "missing none" not in result.feedback and "missing no failure" not in result.feedback

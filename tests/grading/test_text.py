@@ -60,3 +60,9 @@ def test_numbers_and_arithmetic() -> None:
     ]  # fmt: skip
     assert numbers_disagree("adds about 41.9M parameters", "roughly 4 billion parameters")
     assert not numbers_disagree("chunks of 256–512 tokens", "I use 400-token chunks")
+
+
+def test_shares_of_different_things_are_not_compared() -> None:
+    example = "A model at 90% recall and 1% false-positive rate looks excellent on a ROC curve"
+    assert not numbers_disagree(example, "at 0.1 percent positives ROC-AUC can still be 0.95", 4)
+    assert numbers_disagree("send 5% of traffic to the canary", "send 50% of traffic first", 2)

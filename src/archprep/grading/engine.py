@@ -381,9 +381,16 @@ def feedback(
     if misconceptions:
         n = len(misconceptions)
         parts.append(f"{n} misconception{'s' if n > 1 else ''}: {misconceptions[0].explanation}")
-    failed = [c.name.replace("_", " ") for c in structure.failed() if c.group != "signals"]
+    failed = [
+        c.name.replace("_", " ")
+        for c in structure.failed()
+        if c.group not in ("signals", "red_flags")
+    ]
     if failed:
         parts.append(f"Structure: missing {', '.join(failed)}.")
+    flags = [c.detail for c in structure.failed("red_flags")]
+    if flags:
+        parts.append(f"Red flags an interviewer would note: {'; '.join(flags)}.")
     if structure.filler_count >= 5:
         parts.append(f"Cut the filler ({structure.filler_count} filler words).")
     return " ".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from archprep.grading.text import (
     NEGATION_PHRASES,
     STOPWORDS,
     normalise,
+    sentence_shape,
     split_clauses,
     stem,
     tokens,
@@ -135,8 +137,12 @@ def _occurrences(
 
 
 def _subject(sentence: str, pair: Pair) -> frozenset[str]:
-    """The first content words of a sentence, leaving out the pair's own terms."""
-    lowered = normalise(sentence)
+    """The first content words of a sentence, leaving out the pair's own terms; empty when the
+    sentence opens with one of the terms, which is then what the sentence is about."""
+    lowered = _ASIDE.sub("", normalise(sentence))
+    opening = " ".join(tokens(lowered)[:4])
+    if any(pattern.search(opening) for pattern in pair[:2]):
+        return frozenset()
     for pattern in pair[:2]:
         lowered = pattern.sub(" ", lowered)
     return frozenset(_stems(tokens(lowered))[:2])
@@ -147,7 +153,9 @@ def swapped_terms(
 ) -> tuple[Target, str] | None:
     """A paired term used where the rubric uses its partner (data drift for concept drift):
     what the sentence says around term A matches what the rubric says around term B, in a
-    rubric statement about the same subject."""
+    rubric statement about the same subject. A bare list of terms states nothing to swap."""
+    if sentence_shape(sentence).list_like:
+        return None
     for pair in pairs:
         a, b, label, needed = pair
         subject: frozenset[str] | None = None
@@ -245,6 +253,9 @@ def inverted_comparison(sentence: str, targets: Sequence[Target]) -> Target | No
 # ---- negation ------------------------------------------------------------------------------
 
 
+_DETERMINER_NEGATION = frozenset({"no", "without"})
+
+
 @dataclass(frozen=True)
 class Polarity:
     clean: frozenset[str]  # stems of clauses with no negation or dismissal at all
@@ -267,7 +278,11 @@ def polarity(text: str) -> Polarity:
             continue
         cues = [k for k, t in enumerate(toks) if t in NEGATION_CUES or t.endswith("n't")]
         if cues:
-            negated.update(_stems(toks[cues[0] + 1 :])[:SCOPE_WORDS])
+            scope = toks[cues[0] + 1 :]
+            if toks[cues[0]] in _DETERMINER_NEGATION:
+                # "no errors and normal latency": "no" covers its own noun phrase only.
+                scope = list(itertools.takewhile(lambda t: t not in ("and", "or"), scope))
+            negated.update(_stems(scope)[:SCOPE_WORDS])
         elif not _IMPLICIT_NEGATIVE.search(clause):
             clean.update(_stems(toks))
     return Polarity(frozenset(clean), frozenset(negated), frozenset(dismissed))

@@ -58,7 +58,8 @@ _QUANTITY = re.compile(
 
 def quantities(text: str) -> list[tuple[float, str]]:
     """(value, unit) pairs: ``41.9M parameters`` -> (41.9e6, "parameter"), ``k ≈ 60`` ->
-    (60, "k"), ``10-20%`` -> (10, "%"), (20, "%"). Numbers with no recognisable unit are left out."""
+    (60, "k"), ``10-20%`` -> (10, "%"), (20, "%"); a share names what it is a share of when a
+    word follows (``90% recall`` -> (90, "%recal")). Numbers with no recognisable unit are left out."""
     lowered = normalise(text).replace("≈", " ").replace("~", " ")
     lowered = re.sub(r"(\d)\s*(?:percent|per cent)\b", r"\1%", lowered)
     lowered = re.sub(r"(\d)\s*[-–]\s*(\d)", r"\1 to \2", lowered)
@@ -74,6 +75,9 @@ def quantities(text: str) -> list[tuple[float, str]]:
             continue
         value *= _MULTIPLIER.get((m.group(2) or "").lower(), 1.0)
         unit = "%" if m.group(3) else ("x" if m.group(4) else "")
+        if unit == "%":  # what the share is of: "90% recall" and "1% positives" differ
+            after = [t for t in tokens(lowered[m.end() : m.end() + 30])[:2] if t not in STOPWORDS]
+            unit = f"%{stem(after[0])}" if after and after[0][0].isalpha() else "%"
         if not unit:  # the next word, or the one after a single adjective ("4B trainable params")
             after = [t for t in tokens(lowered[m.end() : m.end() + 40])[:2] if not t[0].isdigit()]
             unit = next((t for t in after if t in UNITS), "")
@@ -89,7 +93,7 @@ def quantities(text: str) -> list[tuple[float, str]]:
         value, unit, start, _end = found[i - 1]
         if not unit and lowered[_end : found[i][2]].strip() == "to":
             found[i - 1] = (value, found[i][1], start, _end)
-    return [(v, u if u in ("%", "x") else stem(u)) for v, u, _s, _e in found if u]
+    return [(v, u if u.startswith("%") or u == "x" else stem(u)) for v, u, _s, _e in found if u]
 
 
 def numbers_disagree(expected: str, given: str, factor: float = 1.5) -> bool:

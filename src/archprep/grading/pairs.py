@@ -23,7 +23,7 @@ CONFUSED_PAIRS: tuple[tuple[str, str], ...] = (
     (r"type i errors?", r"type ii errors?"),
     (r"overfit(?:ting|s)?", r"underfit(?:ting|s)?"),
     (r"ttft|time to first token", r"tpot|time per output token|inter-token latency"),
-    (r"compute[- ]bound", r"memory[- ]bound|bandwidth[- ]bound"),
+    (r"compute[- ]bound", r"memory[- ]bound|(?:memory[- ])?bandwidth[- ]bound"),
     (r"bagging", r"boosting"),
     (r"random forests?", r"gradient[- ]boost(?:ed|ing)(?: trees)?|gbdts?"),
     (r"synchronous(?:ly)?", r"asynchronous(?:ly)?"),
@@ -39,6 +39,7 @@ CONFUSED_PAIRS: tuple[tuple[str, str], ...] = (
     (r"sparse retrieval|bm25|keyword search", r"dense retrieval|vector search|semantic search"),
     (r"batch inference|batch scoring", r"online inference|real-time inference"),
     (r"recall@k", r"precision@k"),
+    (r"roc[- ]auc|auroc|roc curves?", r"pr[- ]auc|auprc|pr curves?|precision-recall curves?"),
 )
 # Everyday antonyms that invert a statement when swapped: weaker evidence, so they need more
 # shared context before they count.

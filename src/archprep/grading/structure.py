@@ -26,26 +26,39 @@ def _rx(pattern: str) -> re.Pattern[str]:
 STAR_CUES = {
     "situation": _rx(
         r"situation|at my (?:previous|last|current|old) (?:job|company|role|team|employer)|"
-        r"we were|our team|the team was|the project|when i was|years? ago|last year|in 20\d\d|"
-        r"at the time|context|background|we had (?:a|an)"
+        r"we were|our team|the team was|the project|when i was|years? ago|last (?:year|quarter|"
+        r"month|spring|summer|autumn|fall|winter)|in 20\d\d|at the time|context|background|"
+        r"we had (?:a|an)|i was (?:the|a|an|leading|running|working|on)|when (?:our|we|my|the)|"
+        r"one (?:morning|day|night|week|evening)|on a (?:monday|tuesday|wednesday|thursday|"
+        r"friday|saturday|sunday)"
     ),
     "task": _rx(
         r"task|my (?:role|job|task|responsibility|goal|remit) was|i was (?:responsible|asked|"
-        r"tasked|accountable|the owner)|i needed to|i had to|the goal was|we needed to|"
-        r"the challenge was|it was my call|i owned|my call"
+        r"tasked|accountable|the owner|the one)|i needed to|i had to|the goal was|we needed to|"
+        r"the challenge was|it was my call|i owned|my call|my (?:first |main |top )?(?:call|"
+        r"priority|concern|worry|aim|objective) was|my first (?:call|priority|step|move)|"
+        r"(?:leading|lead|owned|owning|ran|running) the (?:response|incident|decision|project|"
+        r"migration|rollout)|incident commander|(?:a|the) (?:call|decision) i (?:got|made)|"
+        r"i (?:had|was in) a disagreement|deciding to|the first thing (?:i|we) did"
     ),
     "action": _rx(
         r"action|i (?:decided|built|proposed|led|wrote|set up|created|ran|met|talked|asked|"
         r"started|designed|changed|introduced|organi[sz]ed|scheduled|pushed|worked|convinced|"
         r"presented|negotiated|prototyped|measured|analy[sz]ed|moved|switched|told|admitted|"
         r"reverted|rolled back|paired|hired|coached|escalated|agreed|called|brought|showed|"
-        r"split|cut|suggested|reframed|listened|invited|went)|so i|then i|first,? i|next,? i"
+        r"split|cut|suggested|reframed|listened|invited|went|declared|took|made|did|sat|set|"
+        r"pulled|gave|sent|kept|put|chose|drove|found|traced|fixed|wrote up)|so i|then i|"
+        r"first,? i|next,? i|we (?:rolled|pointed|switched|moved|built|ran|load-tested|tested|"
+        r"pinned|added|traced|reverted|sat|agreed|shipped|fixed|migrated|replaced)"
     ),
     "result": _rx(
         r"result|as a result|in the end|the outcome|ended up|we (?:reduced|increased|cut|"
         r"improved|shipped|launched|saved|delivered|hit|reached|met|avoided)|since then|"
         r"i (?:learned|learnt)|what i (?:changed|learned|learnt|do differently)|lessons?|"
-        r"now i|today i|afterwards|the impact|which led to|this meant"
+        r"now i|today i|afterwards|the impact|which led to|this meant|what changed|"
+        r"returned to normal|(?:service|things|it|traffic|metrics?) recovered|in total|"
+        r"(?:weeks?|months?|quarters?|years?) later|(?:rose|fell|dropped|jumped|grew|went) "
+        r"(?:from|to|by)|lifted|(?:caught|blocked|prevented|stopped) (?:a|an|the|it|another)"
     ),
 }
 STEP_CUES = {
@@ -103,13 +116,82 @@ HEDGES = _rx(
 )
 
 
+# What interviewers write down as red flags in a behavioral story, whatever its structure:
+# each costs the story RED_FLAG_COST of its 0-1 quality.
+RED_FLAGS: dict[str, tuple[str, re.Pattern[str]]] = {
+    "blame": (
+        "blames others instead of owning the outcome",
+        _rx(
+            r"(?:his|her|their|the team's|someone else's|(?:a|the|our) junior(?: \w+)?'s|"
+            r"the other team's) (?:fault|mistake|error)|made (?:it )?clear who was "
+            r"(?:responsible|to blame|at fault)|who was to blame|blamed (?:the|him|her|them|a|our)|"
+            r"(?:was|is) (?:just |simply |entirely |purely )?(?:a )?human error|"
+            r"the team didn't (?:execute|deliver)|(?:requirements|they|the team|others) "
+            r"(?:let me down|dropped the ball)|(?:not|isn't|wasn't) (?:really )?(?:about|down to) "
+            r"my (?:judg(?:e)?ment|decision|call)|wasn't my (?:fault|call|decision|problem)|"
+            r"juniors? (?:can't|cannot|aren't allowed to) touch"
+        ),
+    ),
+    "dismissive": (
+        "dismisses or overrules a colleague instead of testing the idea",
+        _rx(
+            r"just academic|(?:her|his|their) (?:idea|proposal|approach) was (?:just |simply )?"
+            r"(?:wrong|academic|naive|silly|pointless|nonsense)|(?:have|had|need|needed) to "
+            r"overrul\w*|got (?:her|his|their) (?:proposal|idea|design|plan) (?:rejected|killed|"
+            r"shut down|blocked)|went over (?:her|his|their) heads?|pulled rank|"
+            r"(?:she|he|they) (?:just )?(?:had|needed) to accept"
+        ),
+    ),
+    "no_evidence": (
+        "decides without data and never checks the result",
+        _rx(
+            r"didn't (?:measure|track|check|test|evaluate|verify) (?:anything|it|the \w+|"
+            r"afterwards)|did not (?:measure|track|check|test) (?:anything|it)|"
+            r"didn't see the point (?:of|in) (?:testing|measuring|checking|trying)|"
+            r"no need to (?:measure|test|check|validate)|(?:was|is) obviously (?:right|correct)|"
+            r"didn't need (?:data|evidence|numbers|to test|to measure)"
+        ),
+    ),
+    "no_failure": (
+        "cannot name a real mistake or what changed after it",
+        _rx(
+            r"can(?:'t|not) (?:really )?think of (?:a|any)|(?:i've|i have) never (?:really )?"
+            r"(?:been wrong|made a (?:big |real |serious )?mistake|failed)|haven't needed to change|"
+            r"wouldn't (?:do|change) anything differently|wouldn't change anything|"
+            r"nothing (?:i would|i'd|to) (?:learn|change)|didn't (?:really )?learn anything"
+        ),
+    ),
+    "withheld": (
+        "keeps stakeholders in the dark during the problem",
+        _rx(
+            r"didn't want to (?:distract|bother|worry|alarm) (?:people|anyone|them|the team|"
+            r"stakeholders|my manager|leadership)|(?:no|without|skipped(?: the)?) status updates|"
+            r"kept (?:it|this|the problem) (?:to myself|quiet|under wraps)|didn't (?:tell|inform) "
+            r"(?:anyone|stakeholders|my manager|leadership|the customer)"
+        ),
+    ),
+}
+RED_FLAG_COST = 0.25
+
+
+def red_flags(sentences: Sequence[str]) -> list[Check]:
+    """One failed check per kind of red flag heard, with the sentence that showed it."""
+    checks = []
+    for name, (detail, pattern) in RED_FLAGS.items():
+        hit = next((s for s in sentences if pattern.search(s)), None)
+        if hit is not None:
+            checks.append(Check("red_flags", name, False, detail, hit))
+    return checks
+
+
 _OWNED_ACTION = re.compile(
     r"\bi\s+(?:\w+ly\s+)?(?:\w+ed|built|led|wrote|set|ran|met|told|made|took|gave|sent|"
     r"brought|chose|drove|found|got|kept|let|put|saw|spent|thought|went|won|cut|split|shipped)\b",
     re.IGNORECASE,
 )
 _TIME = re.compile(
-    r"\b(?:\d+\s*(?:weeks?|days?|months?|hours?|minutes?|years?|quarters?)|last (?:year|quarter|"
+    r"\b(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a couple of|a few|"
+    r"half an?)\s*(?:weeks?|days?|months?|hours?|minutes?|years?|quarters?)|last (?:year|quarter|"
     r"month)|20\d\d|q[1-4])\b",
     re.IGNORECASE,
 )
@@ -212,7 +294,11 @@ def check_structure(
             detail = "present" if hit.passed else f"no clear {part} in the story"
             result.checks.append(Check("star", part, hit.passed, detail, hit.evidence))
         found = sum(1 for c in result.checks if c.group == "star" and c.passed)
-        result.story = story_quality(answer, found)
+        flags = red_flags([s.text for s in sentences])
+        result.checks += flags or [
+            Check("red_flags", "none", True, "no blame, dismissal or unchecked decisions heard")
+        ]
+        result.story = round(max(0.0, story_quality(answer, found) - RED_FLAG_COST * len(flags)), 3)
     if kind == "design":
         method = extra.get("method") or {}
         for step in DESIGN_STEPS:
