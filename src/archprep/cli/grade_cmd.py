@@ -299,7 +299,7 @@ def render(
         for c in checks:
             mark = "[green]✓[/green]" if c.passed else "[red]✗[/red]"
             name = c.name.replace("_", " ")
-            name = name if c.group == c.name else f"{c.group}: {name}"
+            name = name if c.group == c.name else f"{c.group.replace('_', ' ')}: {name}"
             parts.append(Text.from_markup(f"  {mark} {name} [dim]{escape(c.detail)}[/dim]"))
     delivery = f"{s.word_count} words · filler {s.filler_count} · hedging {s.hedge_count}"
     if seconds is not None:
