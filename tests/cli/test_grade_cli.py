@@ -226,3 +226,23 @@ def test_practice_with_no_answer_stores_nothing(db: str) -> None:
     result = runner.invoke(app, ["--db", db, "practice"], input=".\n")
     assert result.exit_code == 0 and "nothing was graded" in result.stdout
     assert _rows(db, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+def test_the_panel_quotes_the_sentence_behind_a_red_flag(sqlite_url: str, tmp_path: Path) -> None:
+    store = open_store(sqlite_url)
+    with store.session.begin() as s:
+        story = make_question(
+            "behavioral/wrong-call",
+            question="Tell me about a time you were wrong.",
+            kind="behavioral",
+            key_points=[KeyPoint("Owns a real mistake"), KeyPoint("Says what changed after it")],
+        )
+        sync_builtin(s, [story], NOW)
+    store.close()
+    answer = tmp_path / "answer.txt"
+    answer.write_text("Honestly, I can't think of a time I was wrong. I research carefully.")
+    args = ["--db", sqlite_url, "grade", "--id", "behavioral/wrong-call", "--answer", str(answer)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "red flags: no failure" in result.stdout
+    assert "I can't think of a time I was wrong." in result.stdout

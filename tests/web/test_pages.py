@@ -249,3 +249,21 @@ def test_import_preview_can_be_cancelled(client: TestClient) -> None:
     bad = client.post("/import", data={"csrf_token": token},
                       files={"file": ("empty.txt", b"", "text/plain")})  # fmt: skip
     assert bad.status_code == 400 and "empty" in bad.text
+
+
+def test_feedback_names_a_red_flag_with_its_sentence(client: TestClient) -> None:
+    token = csrf_of(client, "/practice")
+    answer = (
+        "It turned out to be human error by a junior engineer, so I made clear who was "
+        "responsible. The rollback took two hours."
+    )
+    response = client.post(
+        "/practice",
+        data={"csrf_token": token, "question_id": "behavioral/led-production-incident",
+              "answer": answer, "duration_s": "90"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303
+    page = client.get(response.headers["location"]).text
+    assert "Red flags" in page
+    assert "blames others instead of owning the outcome: “It turned out to be human error" in page

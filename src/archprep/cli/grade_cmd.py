@@ -301,6 +301,8 @@ def render(
             name = c.name.replace("_", " ")
             name = name if c.group == c.name else f"{c.group.replace('_', ' ')}: {name}"
             parts.append(Text.from_markup(f"  {mark} {name} [dim]{escape(c.detail)}[/dim]"))
+            if not c.passed and c.group == "red_flags" and c.evidence:
+                parts.append(Text.from_markup(f"    [dim]“{escape(c.evidence[:160])}”[/dim]"))
     delivery = f"{s.word_count} words · filler {s.filler_count} · hedging {s.hedge_count}"
     if seconds is not None:
         delivery += f" · {seconds / 60:.1f} min" + (f" of {budget // 60} min" if budget else "")
