@@ -29,7 +29,7 @@ from archprep.embeddings import load_embedder
 from archprep.grading.align import logit
 from archprep.grading.encoder import TextEncoder
 from archprep.grading.features import QuestionContext, coverage_probability
-from archprep.grading.pairmodel import load_pair_model
+from archprep.grading.pairmodel import FAMILIARITY_FILE, Stack, familiarity_text, load_pair_model
 from archprep.grading.text import tokens
 from bench.grading.semeval import DEFAULT_ZIP, Item, load_split
 from bench.grading.train_calibration import best_threshold, fit_logistic, macro_f1
@@ -224,17 +224,35 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     fit_stack(args.out, args.zip, args.holdout)
 
 
+def familiarity_index(vectors: np.ndarray[Any, Any]) -> Any:
+    """One row per fine-tuning question, stored as float16 (and fitted with that rounding)."""
+    return vectors.astype(np.float16).astype(np.float32)
+
+
 def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
     """Weights that combine the pair model with the similarity model, on held-out answers only.
 
     The pair model never saw these answers, so its logits there are honest; the similarity
     model's P is the calibrated one the grader computes for the same (reference, answer) pair.
+    The weights are linear in the question's familiarity (cosine to the nearest of the
+    fine-tuning questions): held-out questions unlike any training question show how far
+    the pair model's verdicts carry.
     """
     load_pair_model.cache_clear()
-    model = load_pair_model(str(out))
     encoder = TextEncoder(load_embedder("auto", None))
     items = [it for name in TRAIN for it in load_split(name, zip_path)]
-    _fit, held = split_by_question(items, holdout)
+    fit, held = split_by_question(items, holdout)
+
+    def vector(text: str) -> np.ndarray[Any, Any]:
+        v = encoder.encode([text])[0].vector
+        if v is None:
+            sys.exit("fitting the stack needs the packaged embedding model (make install)")
+        return v
+
+    texts = {it.qid: familiarity_text(it.question, it.references[0]) for it in fit}
+    index = familiarity_index(np.vstack([vector(t) for t in texts.values()]))
+    np.save(out / FAMILIARITY_FILE, index.astype(np.float16), allow_pickle=False)
+    model = load_pair_model(str(out))
     rows, y = [], []
     for it in held:
         encoded = encoder.encode([it.question, it.answer, *it.references])
@@ -242,21 +260,47 @@ def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
         sims = [coverage_probability(r, encoded[1], q) for r in encoded[2:]]
         z_pair = model.logits([(r, it.answer) for r in it.references]) - model.threshold
         best = int(np.argmax(z_pair))
-        rows.append([float(z_pair[best]), float(logit(np.array([sims[best]]))[0])])
+        f = float((index @ vector(familiarity_text(it.question, it.references[best]))).max())
+        rows.append([float(z_pair[best]), float(logit(np.array([sims[best]]))[0]), f])
         y.append(float(it.correct))
-    x, target = np.array(rows), np.array(y)
+    raw, target = np.array(rows), np.array(y)
+    lo, hi = float(raw[:, 2].min()), float(raw[:, 2].max())
+    fam = raw[:, 2].clip(lo, hi)
+    x = np.column_stack([raw[:, 0], raw[:, 1], fam * raw[:, 0], fam * raw[:, 1]])
     weights, bias = fit_logistic(x, target, l2=1.0)
     probs = 1 / (1 + np.exp(-(x @ weights + bias)))
     f1 = macro_f1(target, (probs >= 0.5).astype(float))
-    alone = macro_f1(target, (x[:, 0] >= 0).astype(float))
+    flat_w, flat_b = fit_logistic(raw[:, :2], target, l2=1.0)
+    flat = macro_f1(target, ((raw[:, :2] @ flat_w + flat_b) >= 0).astype(float))
+    alone = macro_f1(target, (raw[:, 0] >= 0).astype(float))
     card_file = out / "pair-model.json"
     card = json.loads(card_file.read_text("utf-8"))
-    card["stack"] = [round(float(weights[0]), 4), round(float(weights[1]), 4), round(bias, 4)]
+    card["stack"] = {
+        "pair": [round(float(weights[0]), 4), round(float(weights[2]), 4)],
+        "similarity": [round(float(weights[1]), 4), round(float(weights[3]), 4)],
+        "bias": round(bias, 4),
+        "familiarity": [round(lo, 4), round(hi, 4)],
+    }
     card["stack_held_out_macro_f1"] = round(f1, 4)
+    card["familiarity_index"] = {
+        "file": FAMILIARITY_FILE,
+        "embedder": encoder.model_id,
+        "rows": len(index),
+        "about": (
+            "sentence embeddings (float16) of the fine-tuning questions, each with its first "
+            "reference sentence, to measure how close a new question is to them; no text is kept"
+        ),
+    }
     card_file.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    stack = Stack.from_card(card["stack"])
+    assert stack is not None
+    at = "  ".join(
+        "f={:.2f}: pair {:+.2f} similarity {:+.2f}".format(v, *stack.weights(v)[:2])
+        for v in (lo, (lo + hi) / 2, hi)
+    )
     print(
-        f"stack {card['stack']} on {len(held)} held-out answers: macro-F1 {f1:.4f} at 0.5 "
-        f"(pair model alone {alone:.4f})"
+        f"stack on {len(held)} held-out answers: macro-F1 {f1:.4f} at 0.5 (one set of weights "
+        f"for all questions {flat:.4f}, pair model alone {alone:.4f})\n  {at}"
     )
 
 

@@ -108,10 +108,11 @@ def build_database(url: str, embeddings_from: str | None = None) -> list[str]:
 
     from archprep.bank.sync import ensure_bank
     from archprep.grading import Grader
-    from archprep.progress import record_attempt
     from archprep.scheduling import Grade
+    from archprep.search.index import refresh_embeddings
     from archprep.settings import Settings
     from archprep.store import open_store
+    from archprep.store.attempts import save_attempt
     from archprep.store.cards import local_user_id, record_review
     from archprep.store.questions import list_questions
     from archprep.store.schema import EmbeddingRow
@@ -133,6 +134,9 @@ def build_database(url: str, embeddings_from: str | None = None) -> list[str]:
     now = datetime.now(UTC)
     ensure_bank(store, settings, now)
     grader = Grader.from_settings(settings, use_llm=False)
+    if not embeddings_from and grader.encoder.embedder is not None:
+        # The bank load leaves vectors to the first search; a long-running server has them.
+        refresh_embeddings(store, grader.encoder.embedder)
     with store.session.begin() as s:
         user = local_user_id(s, now)
         questions = list_questions(s, user)
@@ -145,8 +149,7 @@ def build_database(url: str, embeddings_from: str | None = None) -> list[str]:
                 record_review(s, user, qid, grade, when + timedelta(minutes=k))
         for q in questions[:8]:
             result = grader.grade(q, q.answer.split("\n\n")[0][:600])
-            record_attempt(s, user, q.id, q.answer[:600], result.score, result.to_json(),
-                           now - timedelta(days=3))  # fmt: skip
+            save_attempt(s, user, q.id, q.answer[:600], result.to_json(), now - timedelta(days=3))
     store.close()
     return ids
 

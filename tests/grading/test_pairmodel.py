@@ -9,7 +9,7 @@ import pytest
 from archprep.embeddings import ModelUnavailable
 from archprep.grading import Grader
 from archprep.grading.engine import resolve_pair_model
-from archprep.grading.pairmodel import PairModel, load_pair_model
+from archprep.grading.pairmodel import PairModel, Stack, familiarity_text, load_pair_model
 
 POINT = "Concept drift is a change in P(y|x): the same inputs now lead to different outcomes"
 
@@ -59,3 +59,72 @@ def test_an_unreadable_model_file_degrades_with_a_notice(tmp_path: Path) -> None
     assert grader.pair_model is None
     assert any("not a loadable ONNX model" in n for n in grader.notices)
     assert grader.grade("What is RRF?", "It fuses ranked lists.", reference="RRF fuses ranks.")
+
+
+def test_stacking_weights_follow_familiarity_within_the_fitted_range() -> None:
+    gated = Stack.from_card(
+        {"pair": [-0.1, 0.8], "similarity": [1.2, -1.2], "bias": 0.2, "familiarity": [0.2, 0.9]}
+    )
+    assert gated is not None
+    assert gated.weights(0.5) == pytest.approx((0.3, 0.6, 0.2))
+    # Outside the range it was fitted on the weights stay at its ends; unknown is least familiar.
+    assert gated.weights(0.0) == gated.weights(None) == pytest.approx((0.06, 0.96, 0.2))
+    assert gated.weights(5.0) == pytest.approx(gated.weights(0.9))
+    older = Stack.from_card([0.3, 0.5, 0.1])  # a card from before familiarity
+    assert older is not None and older.weights(None) == older.weights(1.0) == (0.3, 0.5, 0.1)
+    assert Stack.from_card(None) is None
+
+
+def test_familiarity_ranks_its_own_kind_of_question_above_interview_questions(
+    model: PairModel, grader: Grader
+) -> None:
+    embedder = grader.encoder.embedder
+    if embedder is None or model.familiarity_embedder != embedder.model_id:
+        pytest.skip("the familiarity index belongs to the packaged embedding model")
+
+    def familiarity(question: str, reference: str) -> float | None:
+        text = familiarity_text(question, reference)
+        return model.familiarity(grader.encoder.encode([text])[0].vector, embedder.model_id)
+
+    circuit = familiarity(
+        "Why does the second bulb go dark when the first bulb in a series circuit burns out?",
+        "The burned-out bulb leaves a gap, so the circuit is no longer closed.",
+    )
+    interview = familiarity(
+        "How would you design a feature store for real-time fraud scoring?",
+        "Keep one feature definition for training and serving, with point-in-time joins.",
+    )
+    assert circuit is not None and interview is not None and circuit > interview
+    # Vectors from another embedder are not comparable with the index.
+    vector = grader.encoder.encode(["anything"])[0].vector
+    assert model.familiarity(vector, "some-other-embedder") is None
+    assert model.familiarity(None, embedder.model_id) is None
+
+
+def test_interview_questions_are_graded_without_consulting_the_pair_model(
+    model: PairModel, grader: Grader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if grader.encoder.embedder is None or model.stack is None:
+        pytest.skip("needs the packaged embedding model and a stacked pair model")
+    calls: list[int] = []
+    original = PairModel.logits
+
+    def counting(self: PairModel, pairs):  # type: ignore[no-untyped-def]
+        calls.append(len(pairs))
+        return original(self, pairs)
+
+    monkeypatch.setattr(PairModel, "logits", counting)
+    local = Grader(grader.encoder.embedder, pair_model=model)
+    result = local.grade(
+        "How would you design a feature store for real-time fraud scoring?",
+        "One feature definition serves training and inference, and point-in-time joins stop "
+        "label leakage.",
+        reference="Define each feature once for training and serving; join point-in-time.",
+    )
+    assert result.score > 0 and calls == []
+    local.grade(
+        "Why does the second bulb go dark when the first bulb in a series circuit burns out?",
+        "Because the broken bulb opens the circuit, so no current flows to the other bulb.",
+        reference="The burned-out bulb leaves a gap, so the circuit is no longer closed.",
+    )
+    assert calls, "a question like its training questions is re-read by the pair model"

