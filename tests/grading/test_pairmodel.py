@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,18 @@ def test_an_unreadable_model_file_degrades_with_a_notice(tmp_path: Path) -> None
     assert grader.pair_model is None
     assert any("not a loadable ONNX model" in n for n in grader.notices)
     assert grader.grade("What is RRF?", "It fuses ranked lists.", reference="RRF fuses ranks.")
+
+
+def test_a_broken_card_degrades_with_a_notice(tmp_path: Path) -> None:
+    shipped = Path(str(resources.files("archprep.grading").joinpath("models")))
+    shutil.copy(shipped / "pair-minilm-l6-int8.onnx", tmp_path)
+    for card in ('{"stack": {"pair": [1.0]}}', "{not json"):
+        (tmp_path / "pair-model.json").write_text(card)
+        with pytest.raises(ModelUnavailable, match="pair model card .* is unreadable"):
+            load_pair_model(str(tmp_path))
+    grader = Grader(None, pair_model=str(tmp_path))
+    assert grader.pair_model is None
+    assert any("card" in n and "make train-grader" in n for n in grader.notices)
 
 
 def test_stacking_weights_follow_familiarity_within_the_fitted_range() -> None:

