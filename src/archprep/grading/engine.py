@@ -144,19 +144,28 @@ class Grader:
         """The pair model and its stacking weights for this question, or (None, None) when the
         question is too far from the pair model's training questions to trust it there."""
         model = self.pair_model
-        if model is None or model.stack is None:
-            return model, None
-        embedder = self.encoder.embedder
-        text = familiarity_text(
-            rubric.question,
-            rubric.reference,
-            rubric.key_points[0].text if rubric.key_points else "",
-        )
-        f = None
-        if embedder is not None and text:
-            f = model.familiarity(self.encoder.encode([text])[0].vector, embedder.model_id)
-        weights = model.stack.weights(f)
-        if weights[0] < MIN_PAIR_WEIGHT:
+        if model is None:
+            return None, None
+        weights = None
+        if model.stack is not None:
+            embedder = self.encoder.embedder
+            text = familiarity_text(
+                rubric.question,
+                rubric.reference,
+                rubric.key_points[0].text if rubric.key_points else "",
+            )
+            f = None
+            if embedder is not None and text:
+                vector = self.encoder.encode([text])[0].vector
+                f = model.familiarity(vector, embedder.model_id)
+            weights = model.stack.weights(f)
+            if weights[0] < MIN_PAIR_WEIGHT:
+                return None, None
+        try:
+            model.load()
+        except ModelUnavailable as exc:  # an unloadable file shows on first use
+            self.pair_model = None
+            self._tell(f"{exc}; grading with similarity features only")
             return None, None
         return model, weights
 

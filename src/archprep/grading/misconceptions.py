@@ -333,6 +333,44 @@ def swapped_in_evidence(key_point: str, evidence: str) -> tuple[str, str] | None
     return None
 
 
+# What a sentence recommends: "prefer X", "X is the better choice", "go with X", "X over Y".
+_PREFERENCE = (
+    r"\bprefer(?:s|red|ring)?\s+(?:to use\s+|using\s+)?(?:the\s+|an?\s+)?(?:{t})",
+    r"(?:{t})\s+(?:is|are|'s|would be|will be)\s+(?:usually\s+|generally\s+|often\s+|much\s+|"
+    r"far\s+|clearly\s+)?(?:the\s+|a\s+)?(?:better|preferred|right|best|more useful|"
+    r"more informative|safer)\b",
+    r"\b(?:choose|pick|go with|reach for|recommend)\s+(?:the\s+)?(?:{t})",
+    r"(?:{t})\s+(?:over|rather than|instead of)\b",
+)
+
+
+@lru_cache(maxsize=256)
+def _preference(term: str) -> re.Pattern[str]:
+    return re.compile("|".join(p.format(t=term) for p in _PREFERENCE))
+
+
+def _prefers(text: str, term: re.Pattern[str]) -> bool:
+    return _preference(term.pattern).search(text) is not None
+
+
+def preference_swap(key_point: str, evidence: str) -> tuple[str, str] | None:
+    """(term the key point recommends, term the evidence recommends instead) for a commonly
+    confused pair: "under imbalance ROC-AUC is the better choice" offered for "under
+    imbalance prefer PR-AUC". Both terms may appear in both sentences; what differs is which
+    one is recommended."""
+    kp, ev = normalise(key_point), normalise(evidence)
+    for a, b, _label, needed in CURATED:
+        if needed != 2:
+            continue
+        for x, y in ((a, b), (b, a)):
+            mx, my = x.search(kp), y.search(ev)
+            if not (mx and my):
+                continue
+            if _prefers(kp, x) and not _prefers(kp, y) and _prefers(ev, y) and not _prefers(ev, x):
+                return mx.group(0), my.group(0)
+    return None
+
+
 def evidence_contradiction(
     key_point: str, evidence: str, *, factor: float = 2.0
 ) -> tuple[MisconceptionKind, str] | None:
@@ -343,6 +381,12 @@ def evidence_contradiction(
     swapped = swapped_in_evidence(key_point, evidence)
     if swapped is not None:
         return "swapped-terms", f"Uses {swapped[1]} where the model answer says {swapped[0]}."
+    preferred = preference_swap(key_point, evidence)
+    if preferred is not None:
+        return (
+            "swapped-terms",
+            f"Recommends {preferred[1]} where the model answer recommends {preferred[0]}.",
+        )
     kp, ev = polarity(key_point), polarity(evidence)
     if ev.dismissed & kp.clean & _content(key_point):
         return "negation", "Dismisses what the model answer recommends."

@@ -86,12 +86,17 @@ def familiarity_text(question: str, reference: str, first_key_point: str = "") -
 
 
 class PairModel:
-    """Logits for text pairs, with an in-memory cache (key points recur across answers)."""
+    """Logits for text pairs, with an in-memory cache (key points recur across answers).
+
+    The ONNX session is created on first use: every grader loads the pair model, but most
+    questions (all interview questions) never consult it, so a cold ``archprep grade`` and
+    each server worker skip its ~0.1 s start-up."""
 
     def __init__(self, model_file: Path, tokenizer_file: Path, card: dict[str, Any]) -> None:
         from tokenizers import Tokenizer
 
-        self._session = onnx_session(model_file)
+        self.model_file = model_file
+        self._session: Any = None
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(int(card.get("max_length", MAX_LENGTH)))
@@ -111,9 +116,15 @@ class PairModel:
                 ) from exc
             if domain.ndim == 2 and domain.shape[0]:
                 self._domain = domain
-        self.model_id = f"pair:{model_file.name}:e{card.get('epoch', '?')}"
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
+
+    def load(self) -> Any:
+        """The ONNX session, created on first call; raises ``ModelUnavailable``."""
+        with self._lock:
+            if self._session is None:
+                self._session = onnx_session(self.model_file)
+            return self._session
 
     def familiarity(self, vector: npt.NDArray[np.float32] | None, embedder_id: str) -> float | None:
         """Cosine of ``vector`` (a familiarity_text embedding) to the nearest training question;
@@ -138,6 +149,7 @@ class PairModel:
                     self._cache.move_to_end(pair)
         if not todo:
             return out
+        session = self.load()
         encoded = self._tokenizer.encode_batch(
             [(pairs[i][0] or " ", pairs[i][1] or " ") for i in todo]
         )
@@ -149,7 +161,7 @@ class PairModel:
                 "attention_mask": np.ones((1, len(e.ids)), dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids], dtype=np.int64),
             }
-            out[i] = float(self._session.run(None, feeds)[0].reshape(-1)[0])
+            out[i] = float(session.run(None, feeds)[0].reshape(-1)[0])
         with self._lock:
             for i in todo:
                 self._cache[pairs[i]] = float(out[i])
