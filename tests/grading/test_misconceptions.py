@@ -175,6 +175,12 @@ def test_recommending_the_other_term_of_a_pair_is_a_swap() -> None:
     assert evidence_contradiction(point, right) is None
     # Naming both without recommending either is no swap.
     assert evidence_contradiction(point, "ROC-AUC and PR-AUC both summarise a ranking.") is None
+    assert evidence_contradiction(point, "ROC-AUC's the better choice here.") is not None
+    # "X over Y" recommends X only when Y is its partner term.
+    costly = "When misses are costly, prefer recall over precision"
+    assert evidence_contradiction(costly, "Go with precision over recall then.") is not None
+    measured = "We track precision over the top 10 results; recall matters when misses cost."
+    assert evidence_contradiction(costly, measured) is None
 
 
 def test_a_recommendation_swap_costs_the_point_in_a_grade(

@@ -333,24 +333,25 @@ def swapped_in_evidence(key_point: str, evidence: str) -> tuple[str, str] | None
     return None
 
 
-# What a sentence recommends: "prefer X", "X is the better choice", "go with X", "X over Y".
+# What a sentence recommends: "prefer X", "X is the better choice", "go with X", "X over Y"
+# (the last only with the partner term: "precision over the top 10" recommends nothing).
 _PREFERENCE = (
-    r"\bprefer(?:s|red|ring)?\s+(?:to use\s+|using\s+)?(?:the\s+|an?\s+)?(?:{t})",
-    r"(?:{t})\s+(?:is|are|'s|would be|will be)\s+(?:usually\s+|generally\s+|often\s+|much\s+|"
-    r"far\s+|clearly\s+)?(?:the\s+|a\s+)?(?:better|preferred|right|best|more useful|"
+    r"\bprefer(?:s|red|ring)?\s+(?:to use\s+|using\s+)?(?:the\s+|an?\s+)?(?:{x})",
+    r"(?:{x})(?:\s+(?:is|are|would be|will be)|'s)\s+(?:usually\s+|generally\s+|often\s+|"
+    r"much\s+|far\s+|clearly\s+)?(?:the\s+|a\s+)?(?:better|preferred|right|best|more useful|"
     r"more informative|safer)\b",
-    r"\b(?:choose|pick|go with|reach for|recommend)\s+(?:the\s+)?(?:{t})",
-    r"(?:{t})\s+(?:over|rather than|instead of)\b",
+    r"\b(?:choose|pick|go with|reach for|recommend)\s+(?:the\s+)?(?:{x})",
+    r"(?:{x})\s+(?:over|rather than|instead of)\s+(?:the\s+|an?\s+)?(?:{y})",
 )
 
 
 @lru_cache(maxsize=256)
-def _preference(term: str) -> re.Pattern[str]:
-    return re.compile("|".join(p.format(t=term) for p in _PREFERENCE))
+def _preference(term: str, partner: str) -> re.Pattern[str]:
+    return re.compile("|".join(p.format(x=term, y=partner) for p in _PREFERENCE))
 
 
-def _prefers(text: str, term: re.Pattern[str]) -> bool:
-    return _preference(term.pattern).search(text) is not None
+def _prefers(text: str, term: re.Pattern[str], partner: re.Pattern[str]) -> bool:
+    return _preference(term.pattern, partner.pattern).search(text) is not None
 
 
 def preference_swap(key_point: str, evidence: str) -> tuple[str, str] | None:
@@ -366,7 +367,12 @@ def preference_swap(key_point: str, evidence: str) -> tuple[str, str] | None:
             mx, my = x.search(kp), y.search(ev)
             if not (mx and my):
                 continue
-            if _prefers(kp, x) and not _prefers(kp, y) and _prefers(ev, y) and not _prefers(ev, x):
+            if (
+                _prefers(kp, x, y)
+                and not _prefers(kp, y, x)
+                and _prefers(ev, y, x)
+                and not _prefers(ev, x, y)
+            ):
                 return mx.group(0), my.group(0)
     return None
 
