@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -97,3 +98,34 @@ def test_filters_that_match_nothing(progress_store: tuple[Store, int], tmp_path:
     store, user = progress_store
     with pytest.raises(UserError, match="no questions match"):
         export_anki(store, user, tmp_path / "x.apkg", category="nope")
+
+
+def test_export_leaves_no_temporary_files(
+    progress_store: tuple[Store, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    store, user = progress_store
+    out = tmp_path / "out" / "deck.apkg"
+    export_anki(store, user, out)
+    assert list(scratch.iterdir()) == []  # genanki's own writer leaves its collection here
+    assert [p.name for p in out.parent.iterdir()] == ["deck.apkg"]
+
+
+def test_a_failed_write_keeps_the_previous_file(
+    progress_store: tuple[Store, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, user = progress_store
+    out = tmp_path / "out" / "deck.apkg"
+    out.parent.mkdir()
+    out.write_bytes(b"the previous export")
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    with pytest.raises(UserError, match="cannot write .*No space left"):
+        export_anki(store, user, out)
+    assert out.read_bytes() == b"the previous export"
+    assert [p.name for p in out.parent.iterdir()] == ["deck.apkg"]  # no partial file

@@ -7,6 +7,8 @@ from pathlib import Path
 import genanki
 from fpdf import FPDF
 
+from archprep.exporters.anki import write_package
+
 
 def make_pdf(pages: list[str]) -> bytes:
     pdf = FPDF()
@@ -28,4 +30,4 @@ def make_apkg(
     d = genanki.Deck(2_222_222_222, deck)
     for front, back, tags in notes:
         d.add_note(genanki.Note(model=model, fields=[front, back], tags=tags))
-    genanki.Package(d).write_to_file(str(path))
+    write_package(genanki.Package(d), path)  # genanki's own writer leaks a temp file

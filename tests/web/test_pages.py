@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -206,7 +208,15 @@ def test_progress_shows_charts_after_reviews(client: TestClient, clock: Clock) -
     assert 'role="img"' in page and "<script" not in page.split("</head>")[1]
 
 
-def test_exports_download(client: TestClient) -> None:
+def test_exports_download(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    failed = client.get("/export/anki", params={"deck": "no-such-deck"})
+    assert failed.status_code == 400 and "no questions match" in failed.text
+    assert list(scratch.iterdir()) == []  # a failed export leaves no temporary folder
     anki = client.get("/export/anki", params={"category": "rag"})
     assert anki.status_code == 200 and anki.content[:2] == b"PK"
     assert "attachment" in anki.headers["content-disposition"]
@@ -214,6 +224,7 @@ def test_exports_download(client: TestClient) -> None:
     assert guide.status_code == 200 and guide.text.startswith("# Interview prep guide")
     backup = client.get("/export/backup")
     assert backup.status_code == 200 and backup.json()["format"] == "archprep-backup"
+    assert list(scratch.iterdir()) == []  # the download's folder goes once it is sent
 
 
 def test_cached_pages_follow_every_change(client: TestClient, clock: Clock) -> None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
+import os
 import re
+import sqlite3
+import tempfile
+import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,8 +117,35 @@ def export_anki(
         decks[name].add_note(note_for(q))
         counts[name] = counts.get(name, 0) + 1
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        genanki.Package(list(decks.values())).write_to_file(str(out))
+        write_package(genanki.Package(list(decks.values())), out)
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
     return AnkiExport(out, len(questions), dict(sorted(counts.items())))
+
+
+def write_package(package: genanki.Package, out: Path) -> None:
+    """Write `package` as an .apkg at `out`, whole or not at all.
+
+    The same archive as genanki's `Package.write_to_file` (the collection and an empty media
+    map), but that method leaves its temporary collection behind in the system temp folder on
+    every call, which a long-running server would pile up, and writes `out` in place. Here the
+    collection lives in a folder that is removed, and the archive is renamed into place.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    with tempfile.TemporaryDirectory(prefix="archprep-apkg-") as folder:
+        collection = Path(folder) / "collection.anki2"
+        stamp = time.time()
+        conn = sqlite3.connect(collection)
+        try:
+            package.write_to_db(conn.cursor(), stamp, itertools.count(int(stamp * 1000)))
+            conn.commit()
+        finally:
+            conn.close()
+        try:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.write(collection, "collection.anki2")
+                archive.writestr("media", "{}")
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)

@@ -142,7 +142,12 @@ def download_anki(
 ) -> FileResponse:
     folder = tempfile.mkdtemp(prefix="archprep-export-")
     out = Path(folder) / "archprep.apkg"
-    export_anki(state(request).store, viewer.id, out, deck=deck or None, category=category or None)
+    try:
+        export_anki(state(request).store, viewer.id, out, deck=deck or None,
+                    category=category or None)  # fmt: skip
+    except BaseException:
+        _remove(Path(folder))  # a failed export (nothing matched) leaves no folder behind
+        raise
     name = "archprep" + (f"-{deck}" if deck else "") + (f"-{category}" if category else "")
     return FileResponse(out, media_type="application/octet-stream", filename=f"{name}.apkg",
                         background=BackgroundTask(_remove, Path(folder)))  # fmt: skip
