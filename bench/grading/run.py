@@ -1,6 +1,7 @@
 """Grading bench: SemEval-2013 Task 7 2-way macro-F1, the own dev set, and grading latency.
 
-``python -m bench grading``; ``BENCH_GRADING=dev,semeval,latency`` picks parts (default: all).
+``python -m bench grading``; ``BENCH_GRADING=dev,flags,semeval,latency`` picks parts (default:
+all). ``flags`` counts misconception reports on SemEval training answers by their label.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from archprep.bank.loader import builtin_content_dir, load_questions
 from archprep.bank.model import Question
 from archprep.embeddings import ModelUnavailable, load_embedder
 from archprep.grading import Grader
+from archprep.grading.misconceptions import Target, evidence_contradiction, find_misconceptions
 from archprep.grading.pairmodel import load_pair_model
+from archprep.grading.rubric import reference_sentences
+from archprep.grading.text import split_sentences
 from bench.grading.metrics import (
     TfIdf,
     best_threshold,
@@ -272,11 +276,59 @@ def _cold_start(bank: dict[str, Question]) -> list[float]:
         return times
 
 
+# ---- misconception flags on SemEval training answers --------------------------------------
+
+
+def _flagged(it: Item) -> str | None:
+    """The misconception the offline checks report against every reference of an answer
+    (the grade keeps the best reference, so one clean reading clears it), or None.
+
+    The rubric checks run on each answer sentence, and the evidence checks on every
+    sentence rather than only the one alignment would pick, so this counts a little more
+    than a grade would report."""
+    sentences = split_sentences(it.answer)
+    kinds: list[str] = []
+    for ref in it.references:
+        targets = [Target(ref, 0), *(Target(t) for t in reference_sentences(ref))]
+        found = [m.kind for _i, m in find_misconceptions(sentences, targets, question=it.question)]
+        if not found:
+            found = [c[0] for s in sentences if (c := evidence_contradiction(ref, s, factor=4.0))]
+        if not found:
+            return None
+        kinds.append(found[0])
+    return kinds[0] if kinds else None
+
+
+def bench_flags(zip_path: Path = DEFAULT_ZIP) -> None:
+    """How often a misconception is reported on answers the SemEval annotators marked
+    correct: every such report is a false accusation in the feedback."""
+    if not zip_path.is_file():
+        print(f"misconception flags: {zip_path} not found; skipped")
+        return
+    print("misconception flags on SemEval training answers (lexical checks, every reference)")
+    print(f"  {'corpus':20s}{'answers':>9s}{'correct':>9s}{'flagged':>9s}"
+          f"{'of them correct':>17s}   by kind (correct/incorrect)")  # fmt: skip
+    for split in ("train-sciEntsBank", "train-beetle"):
+        items = load_split(split, zip_path)
+        by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for it in items:
+            kind = _flagged(it)
+            if kind is not None:
+                by_kind[kind][0 if it.correct else 1] += 1
+        right = sum(v[0] for v in by_kind.values())
+        flagged = right + sum(v[1] for v in by_kind.values())
+        share = sum(it.correct for it in items) / len(items)
+        kinds = "  ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(by_kind.items()))
+        print(f"  {split[6:]:20s}{len(items):9d}{share:9.1%}{flagged:9d}{right:17d}   {kinds}")
+
+
 def main() -> None:
-    parts = os.environ.get("BENCH_GRADING", "dev,semeval,latency").split(",")
+    parts = os.environ.get("BENCH_GRADING", "dev,flags,semeval,latency").split(",")
     grader = _grader()
     if "dev" in parts:
         bench_devset(grader)
+    if "flags" in parts:
+        bench_flags()
     if "semeval" in parts:
         bench_semeval(grader)
     if "latency" in parts:

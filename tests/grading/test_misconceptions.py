@@ -195,3 +195,51 @@ def test_a_recommendation_swap_costs_the_point_in_a_grade(
     swaps = [m for m in result.misconceptions if m.kind == "swapped-terms"]
     assert swaps and "ROC-AUC is the better choice" in swaps[0].statement
     assert not any(k.status == "covered" and "PR-AUC" in k.text for k in result.key_points)
+
+
+def test_agreeing_denials_and_other_subjects_are_no_flip() -> None:
+    """A flip needs the same thing denied in one text and stated plainly, of the same
+    subject, in the other."""
+    # Both deny it; the warehouse is the subject of its own statement afterwards.
+    store = [Target("A feature store does not replace the data warehouse", 0)]
+    said = "No, a feature store does not replace the warehouse; the data warehouse stays the truth."
+    assert negation_flip(said, store) is None
+    assert evidence_contradiction(store[0].text, said) is None
+    # What a comparison is set against is not what the negation denies.
+    domain = [Target("Replicas B and C share the same failure domain", 0)]
+    assert negation_flip("Replica A is not in the same failure domain as B and C.", domain) is None
+    # A supposition asserts nothing.
+    cache = "A cache hit does not call the model"
+    assert (
+        evidence_contradiction(
+            cache, "A hit does not call the model; if it called the model we would pay every time."
+        )
+        is None
+    )
+    # "Black absorbs heat and white does not": the plain half stays plain.
+    assert (
+        evidence_contradiction(
+            "Quantised weights cut memory use", "Quantised weights cut memory and fp32 ones do not."
+        )
+        is None
+    )
+    # Still a flip, with the subject named or standing as a pronoun.
+    temp = "Temperature 0 does not guarantee identical outputs across runs"
+    assert negation_flip("At temperature 0 it guarantees identical outputs across runs.",
+                         [Target(temp, 0)])  # fmt: skip
+    assert evidence_contradiction(temp, "Temperature 0 guarantees identical outputs across runs.")
+
+
+def test_correlatives_compare_how_two_things_move_together() -> None:
+    batch = [Target("The larger the batch, the higher the throughput per GPU", 0)]
+    # The same relation, told from the other end.
+    assert inverted_comparison("The smaller the batch, the lower the throughput.", batch) is None
+    assert inverted_comparison("The larger the batch the lower the throughput.", batch)
+    # "The closer ..., the more ...": neither half is a one-way claim on its own.
+    effort = [Target("If replicas sit farther from users, more latency is added", 0)]
+    said = "The farther the replica the more latency, and the closer the replica the less latency."
+    assert inverted_comparison(said, effort) is None
+    # "Drops" counted is a noun, not a fall.
+    retries = [Target("Jittered retries give a higher success rate", 0)]
+    said = "The number of drops tells you the success rate."
+    assert inverted_comparison(said, retries) is None

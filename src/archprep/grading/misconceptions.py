@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from archprep.grading.numbers import numbers_disagree
@@ -80,7 +80,8 @@ _DISMISSIVE = re.compile(
     r"\b(?:bad idea|pointless|a waste|wasteful|waste of|over-?engineering|overkill|useless|"
     r"unnecessary|no need|not needed|needn't|optional|no effect|irrelevant|doesn't matter|"
     r"does not matter|only adds? noise|strictly worse|not worth|counterproductive|myth|"
-    r"impossible|never works?|doesn't help|does not help|won't help|no point)\b"
+    r"impossible|never works?|doesn't help|does not help|won't help|no point|"
+    r"waste (?:time|effort|money) on|wasting (?:time|effort|money) on)\b"
 )
 
 
@@ -196,14 +197,104 @@ class _Direction:
     than: bool  # "A is faster than B": swapping A and B inverts it
 
 
+# "The longer the string, the fewer the swings": a correlative states how two things move
+# together. Comparatives that have no place on the scales above get one here (distance,
+# weight, heat, ...), so "the closer ..., the more effort" can be read as well.
+_CO_UP = (
+    rf"{_UP}|faster|quicker|costlier|more expensive|farther|further|heavier|hotter|warmer|"
+    r"deeper|stronger|louder|older|wider|taller|brighter"
+)
+_CO_DOWN = (
+    rf"{_DOWN}|slower|cheaper|less expensive|closer|nearer|lighter|colder|cooler|shallower|"
+    r"weaker|quieter|softer|younger|thinner|dimmer"
+)
+_CORRELATIVE = re.compile(
+    r"\bthe\s+"
+    rf"(?:(?P<up>{_CO_UP})|(?P<down>{_CO_DOWN}))(?![\w-])"
+)
+
+
+@dataclass(frozen=True)
+class _Covariation:
+    first: frozenset[str]  # what the first comparative is about ...
+    second: frozenset[str]  # ... and the second
+    same: bool  # both rise together (or fall together)
+
+
+def _correlative_marks(text: str) -> list[re.Match[str]]:
+    marks = list(_CORRELATIVE.finditer(text))
+    return marks[: len(marks) // 2 * 2]
+
+
+@lru_cache(maxsize=20_000)
+def _covariations(text: str) -> tuple[_Covariation, ...]:
+    lowered = normalise(text)
+    marks = _correlative_marks(lowered)
+    out = []
+    for k in range(0, len(marks), 2):
+        one, two = marks[k], marks[k + 1]
+        stop = marks[k + 2].start() if k + 2 < len(marks) else len(lowered)
+        second = re.split(r"[.;:]", lowered[two.end() : stop], maxsplit=1)[0]
+        out.append(
+            _Covariation(
+                frozenset(_stems(tokens(lowered[one.end() : two.start()]))[:3]),
+                frozenset(_stems(tokens(second))[:3]),
+                (one.lastgroup == "up") == (two.lastgroup == "up"),
+            )
+        )
+    return tuple(out)
+
+
+def _without_correlatives(text: str) -> str:
+    """The text with its correlatives' comparatives taken out, so that the one-way direction
+    check does not read "the closer ..., the more effort" as "more effort"."""
+    marks = _correlative_marks(text)
+    for m in reversed(marks):
+        text = text[: m.start()] + " " + text[m.end() :]
+    return text
+
+
+def _inverted_covariation(sentence: str, targets: Sequence[Target]) -> Target | None:
+    mine = _covariations(sentence)
+    if not mine:
+        return None
+    for c in mine:
+        agree, where = False, None
+        for t in targets:
+            for e in _covariations(t.text):
+                straight = c.first & e.first and c.second & e.second
+                crossed = c.first & e.second and c.second & e.first
+                if not (straight or crossed):
+                    continue
+                if e.same == c.same:
+                    agree = True
+                else:
+                    where = where or t
+        if where is not None and not agree:
+            return where
+    return None
+
+
+# "Drops", "cuts", "rises" and "falls" are nouns after these ("the number of drops").
+_NOUN_BEFORE = frozenset("of the a an few fewer more less many these those some".split())
+_NOUN_OR_VERB = frozenset("drop drops cut cuts fall falls rise rises".split())
+
+
+def _is_noun(clause: str, m: re.Match[str]) -> bool:
+    if m.group(0) not in _NOUN_OR_VERB:
+        return False
+    before = tokens(clause[: m.start()])
+    return bool(before) and (before[-1] in _NOUN_BEFORE or before[-1][0].isdigit())
+
+
 @lru_cache(maxsize=20_000)
 def _directions(text: str) -> tuple[_Direction, ...]:
     out = []
-    for clause in split_clauses(normalise(text)):
+    for clause in split_clauses(_without_correlatives(normalise(text))):
         if _CONDITIONAL.search(clause):
             continue  # "whether more data will help" asserts nothing
         negated = sum(1 for t in tokens(clause) if t in NEGATION_CUES or t.endswith("n't")) % 2
-        matches = list(_DIRECTION.finditer(clause))
+        matches = [m for m in _DIRECTION.finditer(clause) if not _is_noun(clause, m)]
         for k, m in enumerate(matches):
             start = matches[k - 1].end() if k else 0
             stop = matches[k + 1].start() if k + 1 < len(matches) else len(clause)
@@ -222,6 +313,9 @@ def _directions(text: str) -> tuple[_Direction, ...]:
 
 def inverted_comparison(sentence: str, targets: Sequence[Target]) -> Target | None:
     """A trade-off stated the wrong way round (raises X where the rubric says lowers X)."""
+    covaried = _inverted_covariation(sentence, targets)
+    if covaried is not None:
+        return covaried
     mine = _directions(sentence)
     if not mine:
         return None
@@ -254,6 +348,18 @@ def inverted_comparison(sentence: str, targets: Sequence[Target]) -> Target | No
 
 
 _DETERMINER_NEGATION = frozenset({"no", "without"})
+# "not in the same path as bulb B", "not as fast as X": the object of a comparison is not
+# what the negation denies.
+_COMPARISON_OBJECT = frozenset({"as", "than", "like"})
+
+
+@dataclass(frozen=True)
+class Negation:
+    """One negated clause: who it is about, and what it denies of them."""
+
+    subject: frozenset[str]  # content stems before the cue (none when it is a pronoun)
+    scope: frozenset[str]  # stems after the cue, up to the end of its clause
+    head: tuple[str, ...] = ()  # the first two of them: what is denied
 
 
 @dataclass(frozen=True)
@@ -261,38 +367,130 @@ class Polarity:
     clean: frozenset[str]  # stems of clauses with no negation or dismissal at all
     negated: frozenset[str]  # stems after a negation cue, up to the end of its clause
     dismissed: frozenset[str]  # stems of clauses that call something pointless, a waste, ...
+    # the plain clauses: the words of their statement before them, and their own
+    clean_clauses: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    negations: tuple[Negation, ...] = ()
+
+
+def _negation_scope(toks: Sequence[str], cue: int) -> list[str]:
+    scope = list(toks[cue + 1 :])
+    if toks[cue] in _DETERMINER_NEGATION:
+        # "no errors and normal latency": "no" covers its own noun phrase only.
+        scope = list(itertools.takewhile(lambda t: t not in ("and", "or"), scope))
+    # "not as fast as X" keeps its first "as"; the comparison's object is cut off.
+    cut = next((k for k, t in enumerate(scope) if k and t in _COMPARISON_OBJECT), len(scope))
+    return _stems(scope[:cut])[:SCOPE_WORDS]
+
+
+# Where a statement ends: a negation's scope may stop at a comma, but a plain clause after a
+# comma ("... use AdamW with beta2 0.95, weight decay 0.1") still belongs to its statement.
+_STATEMENT_BREAK = re.compile(
+    r";|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)\s+", re.IGNORECASE
+)
+# Words that stand for a subject named elsewhere.
+_PRONOUNS = frozenset("it its they them this these those he she which".split())
+_PERSONAL = frozenset("i we you".split())
 
 
 @lru_cache(maxsize=20_000)
 def polarity(text: str) -> Polarity:
-    clean: set[str] = set()
-    negated: set[str] = set()
-    dismissed: set[str] = set()
     lowered = _NOT_NEGATION.sub("also", normalise(text))
     for phrase in NEGATION_PHRASES:
         lowered = lowered.replace(phrase, "not")
-    for clause in _SCOPE_BREAK.split(lowered):
-        toks = tokens(clause)
+    reader = _PolarityReader()
+    for statement in _STATEMENT_BREAK.split(lowered):
+        context: list[str] = []  # the statement's words before the clause
+        for clause in _SCOPE_BREAK.split(statement):
+            toks = tokens(clause)
+            reader.read(clause, toks, tuple(context))
+            context.extend(toks)
+    return Polarity(
+        frozenset(reader.clean),
+        frozenset(reader.negated),
+        frozenset(reader.dismissed),
+        tuple(reader.clean_clauses),
+        tuple(reader.negations),
+    )
+
+
+@dataclass
+class _PolarityReader:
+    clean: set[str] = field(default_factory=set)
+    negated: set[str] = field(default_factory=set)
+    dismissed: set[str] = field(default_factory=set)
+    clean_clauses: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    negations: list[Negation] = field(default_factory=list)
+
+    def plain(self, context: tuple[str, ...], toks: Sequence[str]) -> None:
+        self.clean.update(_stems(toks))
+        self.clean_clauses.append((context, tuple(toks)))
+
+    def read(self, clause: str, toks: list[str], context: tuple[str, ...]) -> None:
         if _DISMISSIVE.search(clause):
-            dismissed.update(_stems(toks))
-            continue
+            self.dismissed.update(_stems(toks))
+            return
         cues = [k for k, t in enumerate(toks) if t in NEGATION_CUES or t.endswith("n't")]
-        if cues:
-            scope = toks[cues[0] + 1 :]
-            if toks[cues[0]] in _DETERMINER_NEGATION:
-                # "no errors and normal latency": "no" covers its own noun phrase only.
-                scope = list(itertools.takewhile(lambda t: t not in ("and", "or"), scope))
-            negated.update(_stems(scope)[:SCOPE_WORDS])
-        elif not _IMPLICIT_NEGATIVE.search(clause):
-            clean.update(_stems(toks))
-    return Polarity(frozenset(clean), frozenset(negated), frozenset(dismissed))
+        if not cues:
+            # "if the cookies were pure sugar ..." supposes; it asserts nothing.
+            if not _IMPLICIT_NEGATIVE.search(clause) and not _CONDITIONAL.search(clause):
+                self.plain(context, toks)
+            return
+        cue = cues[0]
+        before = list(toks[:cue])
+        # "black absorbs heat and white does not": a statement of its own before the "and"
+        # (two content words or more, then a subject of the negated part) stays plain.
+        joins = [k for k, t in enumerate(before) if t in ("and", "or")]
+        if joins:
+            head, tail = before[: joins[-1]], before[joins[-1] + 1 :]
+            own = len(_stems(head)) >= 2 and _stems(tail)
+            if own and not _IMPLICIT_NEGATIVE.search(" ".join(head)):
+                self.plain(context, head)
+                before = tail
+        scope = _negation_scope(toks, cue)
+        self.negated.update(scope)
+        # "it needs no normalisation": a pronoun stands for a subject this clause does not name.
+        named = not any(t in _PRONOUNS or t in _PERSONAL for t in before)
+        subject = frozenset(_stems(before)) if named else frozenset()
+        self.negations.append(Negation(subject, frozenset(scope), tuple(scope[:2])))
+
+
+def _said_of(
+    negation: Negation, clause: tuple[tuple[str, ...], tuple[str, ...]], words: frozenset[str]
+) -> frozenset[str]:
+    """The ``words`` a plain clause states of what the negated clause denies.
+
+    The plain clause must be about the same thing: the negation names no subject, or its
+    subject or a pronoun comes before the words in the plain statement ("they were pure
+    sugar"). Words that open a statement as its own subject ("pure sugar is 200 ml" against
+    "the cookies are not pure sugar"), or a subject named only after them, do not count.
+    """
+    context, toks = clause
+    stems = [stem(t) if t not in STOPWORDS and t not in NEGATION_CUES else "" for t in toks]
+    hit = words & frozenset(stems)
+    if not hit or not negation.subject:
+        return hit
+    first = min(k for k, st in enumerate(stems) if st in hit)
+    before = (*context, *toks[:first])
+    if negation.subject & frozenset(_stems(before)) or any(t in _PRONOUNS for t in before):
+        return hit
+    return frozenset()
 
 
 def _flipped(a: Polarity, b: Polarity) -> frozenset[str]:
-    """Words one text negates and the other states plainly. A word a text also states plainly
-    elsewhere ("no hard separation between instructions and data; ... instructions arrive")
-    is not negated as a whole, so it does not count."""
-    return ((a.negated - a.clean) & b.clean) | ((b.negated - b.clean) & a.clean)
+    """Words one text negates and the other states plainly, of the same subject.
+
+    A word a text also states plainly elsewhere ("no hard separation between instructions and
+    data; ... instructions arrive") is not negated as a whole, and a word both texts negate
+    somewhere ("not pure sugar" in each) is agreed on, so neither counts.
+    """
+    out: set[str] = set()
+    for x, y in ((a, b), (b, a)):
+        for n in x.negations:
+            words = (n.scope - x.clean) - y.negated
+            said = set().union(*(_said_of(n, clause, words) for clause in y.clean_clauses))
+            if said & set(n.head):  # what is denied ("does not *reduce* latency") is stated
+                out.update(said)
+    return frozenset(out)
 
 
 def negation_flip(sentence: str, targets: Sequence[Target]) -> Target | None:
