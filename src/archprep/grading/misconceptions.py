@@ -32,9 +32,8 @@ _NOT_NEGATION = re.compile(
     r"rather than merely)\b"
 )
 # A negation covers the next few content words of its clause.
-_SCOPE_BREAK = re.compile(
-    r"[;,]|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)\s+", re.IGNORECASE
-)
+_BREAK = r";|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)\s+"
+_SCOPE_BREAK = re.compile(rf",|{_BREAK}", re.IGNORECASE)
 SCOPE_WORDS = 3
 _CONTRAST = re.compile(r"\b(?:instead of|rather than|as opposed to|unlike)\b")
 _CONDITIONAL = re.compile(r"\b(?:whether|if|unless)\b")
@@ -255,10 +254,7 @@ def _without_correlatives(text: str) -> str:
 
 
 def _inverted_covariation(sentence: str, targets: Sequence[Target]) -> Target | None:
-    mine = _covariations(sentence)
-    if not mine:
-        return None
-    for c in mine:
+    for c in _covariations(sentence):
         agree, where = False, None
         for t in targets:
             for e in _covariations(t.text):
@@ -359,7 +355,7 @@ class Negation:
 
     subject: frozenset[str]  # content stems before the cue (none when it is a pronoun)
     scope: frozenset[str]  # stems after the cue, up to the end of its clause
-    head: tuple[str, ...] = ()  # the first two of them: what is denied
+    head: tuple[str, ...]  # the first two of them: what is denied
 
 
 @dataclass(frozen=True)
@@ -368,8 +364,8 @@ class Polarity:
     negated: frozenset[str]  # stems after a negation cue, up to the end of its clause
     dismissed: frozenset[str]  # stems of clauses that call something pointless, a waste, ...
     # the plain clauses: the words of their statement before them, and their own
-    clean_clauses: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
-    negations: tuple[Negation, ...] = ()
+    clean_clauses: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    negations: tuple[Negation, ...]
 
 
 def _negation_scope(toks: Sequence[str], cue: int) -> list[str]:
@@ -384,9 +380,7 @@ def _negation_scope(toks: Sequence[str], cue: int) -> list[str]:
 
 # Where a statement ends: a negation's scope may stop at a comma, but a plain clause after a
 # comma ("... use AdamW with beta2 0.95, weight decay 0.1") still belongs to its statement.
-_STATEMENT_BREAK = re.compile(
-    r";|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)\s+", re.IGNORECASE
-)
+_STATEMENT_BREAK = re.compile(_BREAK, re.IGNORECASE)
 # Words that stand for a subject named elsewhere.
 _PRONOUNS = frozenset("it its they them this these those he she which".split())
 _PERSONAL = frozenset("i we you".split())
