@@ -230,6 +230,45 @@ def test_agreeing_denials_and_other_subjects_are_no_flip() -> None:
     assert evidence_contradiction(temp, "Temperature 0 guarantees identical outputs across runs.")
 
 
+def test_contrast_phrases_deny_what_they_set_aside() -> None:
+    """ "X rather than Y" denies Y of X's subject; "instead of Y, it ..." leaves the subject to a
+    clause this reading cannot resolve, so it is not checked."""
+    threshold = "Set the decision threshold from the business cost of each error type"
+    said = "I keep the default threshold of 0.5 rather than setting it from the business cost of each error type."
+    assert evidence_contradiction(threshold, said)
+    assert negation_flip(said, [Target(threshold, 0)])
+    baseline = [Target("Compare the model against the current human baseline before launch", 0)]
+    # A contracted "we'd" is as personal as "we".
+    assert negation_flip(
+        "We'd compare the model against perfection rather than the current human baseline.",
+        baseline,
+    )
+    assert (
+        negation_flip(
+            "We'd compare the model against the current human baseline rather than against perfection.",
+            baseline,
+        )
+        is None
+    )
+    # What is set aside belongs to another subject here: the next clause's, or L2's own.
+    paged = "PagedAttention stores the KV cache in fixed-size blocks"
+    assert (
+        evidence_contradiction(
+            paged,
+            "Instead of storing the KV cache in one contiguous buffer, PagedAttention stores it in fixed-size blocks.",
+        )
+        is None
+    )
+    l2 = "Classic L2 regularisation adds the penalty to the gradient"
+    assert (
+        evidence_contradiction(
+            l2,
+            "AdamW applies decay directly to the weights rather than adding an L2 penalty to the gradient.",
+        )
+        is None
+    )
+
+
 def test_correlatives_compare_how_two_things_move_together() -> None:
     batch = [Target("The larger the batch, the higher the throughput per GPU", 0)]
     # The same relation, told from the other end.

@@ -35,7 +35,7 @@ _NOT_NEGATION = re.compile(
 _BREAK = r";|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)\s+"
 _SCOPE_BREAK = re.compile(rf",|{_BREAK}", re.IGNORECASE)
 SCOPE_WORDS = 3
-_CONTRAST = re.compile(r"\b(?:instead of|rather than|as opposed to|unlike)\b")
+_CONTRAST_OPENING = re.compile(r"\W*(?:instead of|rather than|as opposed to)\b")
 _CONDITIONAL = re.compile(r"\b(?:whether|if|unless)\b")
 # Words that negate without a "not": a clause holding one is left out of flip checks.
 _IMPLICIT_NEGATIVE = re.compile(
@@ -386,17 +386,25 @@ _PRONOUNS = frozenset("it its they them this these those he she which".split())
 _PERSONAL = frozenset("i we you".split())
 
 
+def _pronoun(token: str) -> bool:
+    """A pronoun standing for a subject named elsewhere, contracted ("it's") or not."""
+    return token.split("'")[0] in _PRONOUNS
+
+
 @lru_cache(maxsize=20_000)
 def polarity(text: str) -> Polarity:
     lowered = _NOT_NEGATION.sub("also", normalise(text))
-    for phrase in NEGATION_PHRASES:
-        lowered = lowered.replace(phrase, "not")
     reader = _PolarityReader()
     for statement in _STATEMENT_BREAK.split(lowered):
         context: list[str] = []  # the statement's words before the clause
         for clause in _SCOPE_BREAK.split(statement):
+            # "Instead of X, it does Y": what is denied of X belongs to the next clause's
+            # subject, which this reading cannot resolve.
+            subjectless = _CONTRAST_OPENING.match(clause) is not None
+            for phrase in NEGATION_PHRASES:
+                clause = clause.replace(phrase, "not")
             toks = tokens(clause)
-            reader.read(clause, toks, tuple(context))
+            reader.read(clause, toks, tuple(context), subjectless=subjectless)
             context.extend(toks)
     return Polarity(
         frozenset(reader.clean),
@@ -419,7 +427,9 @@ class _PolarityReader:
         self.clean.update(_stems(toks))
         self.clean_clauses.append((context, tuple(toks)))
 
-    def read(self, clause: str, toks: list[str], context: tuple[str, ...]) -> None:
+    def read(
+        self, clause: str, toks: list[str], context: tuple[str, ...], *, subjectless: bool
+    ) -> None:
         if _DISMISSIVE.search(clause):
             self.dismissed.update(_stems(toks))
             return
@@ -442,8 +452,10 @@ class _PolarityReader:
                 before = tail
         scope = _negation_scope(toks, cue)
         self.negated.update(scope)
+        if subjectless:
+            return
         # "it needs no normalisation": a pronoun stands for a subject this clause does not name.
-        named = not any(t in _PRONOUNS or t in _PERSONAL for t in before)
+        named = not any(_pronoun(t) or t.split("'")[0] in _PERSONAL for t in before)
         subject = frozenset(_stems(before)) if named else frozenset()
         self.negations.append(Negation(subject, frozenset(scope), tuple(scope[:2])))
 
@@ -465,7 +477,7 @@ def _said_of(
         return hit
     first = min(k for k, st in enumerate(stems) if st in hit)
     before = (*context, *toks[:first])
-    if negation.subject & frozenset(_stems(before)) or any(t in _PRONOUNS for t in before):
+    if negation.subject & frozenset(_stems(before)) or any(_pronoun(t) for t in before):
         return hit
     return frozenset()
 
@@ -490,7 +502,7 @@ def _flipped(a: Polarity, b: Polarity) -> frozenset[str]:
 def negation_flip(sentence: str, targets: Sequence[Target]) -> Target | None:
     """Nearly the same statement with its negation flipped ("does not reduce" vs "reduces")."""
     lowered = normalise(sentence)
-    if re.match(r"\W*(?:if|when|whether|unless)\b", lowered) or _CONTRAST.search(lowered):
+    if re.match(r"\W*(?:if|when|whether|unless)\b", lowered):
         return None
     mine = polarity(sentence)
     words = _content(sentence)
@@ -499,8 +511,6 @@ def negation_flip(sentence: str, targets: Sequence[Target]) -> Target | None:
         their_words = _content(t.text)
         shared = words & their_words
         if len(shared) < 4 or len(shared) < 0.6 * len(their_words):
-            continue
-        if _CONTRAST.search(normalise(t.text)):
             continue
         flips = _flipped(mine, theirs) & shared
         if len(flips) >= 2:
@@ -589,8 +599,6 @@ def evidence_contradiction(
     if ev.dismissed & kp.clean & _content(key_point):
         return "negation", "Dismisses what the model answer recommends."
     lowered = normalise(evidence)
-    if _CONTRAST.search(lowered) or _CONTRAST.search(normalise(key_point)):
-        return None
     if re.match(r"\W*(?:if|when|whether|unless)\b", lowered):
         return None
     shared = _content(key_point) & _content(evidence)
