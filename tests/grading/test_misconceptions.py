@@ -107,6 +107,26 @@ def test_rubric_pairs_from_the_question_and_key_points() -> None:
     assert [(m.kind, m.key_point) for _i, m in found] == [("swapped-terms", 0)]
 
 
+def test_rubric_pairs_after_instead_of_may_skip_a_modifier() -> None:
+    kps = [
+        "Prefer a fixed pipeline when the steps are known in advance",
+        "An orchestrator earns its cost only when the path cannot be known up front",
+        "Central training keeps raw data in one place",
+    ]
+    question = "When do you build a fixed pipeline instead of an adaptive orchestrator?"
+    assert "pipeline / orchestrator" in {p[2] for p in rubric_pairs(question, kps)}
+    # A gerund starts a verb phrase, and "A or B" may join two modifiers of one noun.
+    other = "Why use central training instead of shipping models to phones, or federated training?"
+    labels = {p[2] for p in rubric_pairs(other, kps)}
+    assert not any(label.startswith("training /") for label in labels)
+    found = find_misconceptions(
+        ["My default is an orchestrator even when the steps are known in advance."],
+        [Target(k, i) for i, k in enumerate(kps)],
+        question=question,
+    )
+    assert [(m.kind, m.key_point) for _i, m in found] == [("swapped-terms", 0)]
+
+
 def test_evidence_contradictions() -> None:
     kp = "Rank 16 on all linear layers of Llama-3-8B adds about 41.9M parameters"
     assert evidence_contradiction(

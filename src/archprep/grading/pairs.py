@@ -61,8 +61,12 @@ _GENERIC = frozenset(
     "new old same other each every first last next one two three many multiple different whole "
     "own all such this that these those more most less".split()
 )
+# "A versus B"; after "instead of" or "rather than", B may carry one modifier ("a fixed
+# workflow instead of an autonomous agent"), while "A or B" often joins two modifiers of one
+# noun ("federated or on-device learning"). The word after B is looked at, not consumed.
 _VERSUS = re.compile(
-    r"([a-z][\w-]+)\s+(?:versus|vs\.?|or|over|instead of)\s+(?:an?\s+|the\s+)?([a-z][\w-]+)"
+    r"([a-z][\w-]+)\s+(versus|vs\.?|or|over|instead of|rather than)\s+(?:an?\s+|the\s+)?"
+    r"([a-z][\w-]+)(?=\s+([a-z][\w-]+))?"
 )
 
 
@@ -164,7 +168,10 @@ def rubric_pairs(question: str, key_points: Sequence[str]) -> list[Pair]:
                     pairs.append(make_pair(a, b, f"{names_in[x]} / {names_in[y]}"))
     kp_words = {t for k in key_points for t in tokens(k)}
     for m in _VERSUS.finditer(normalise(question)):
-        a, b = m.group(1), m.group(2)
+        a, b = m.group(1), m.group(3)
+        modified = m.group(2) in ("instead of", "rather than") and not b.endswith("ing")
+        if b not in kp_words and modified and m.group(4):
+            b = m.group(4)
         if a != b and {a, b} <= kp_words and not ({a, b} & (STOPWORDS | _GENERIC)):
             pairs.append(make_pair(rf"{re.escape(a)}s?", rf"{re.escape(b)}s?", f"{a} / {b}"))
     for members in groups.values():
