@@ -48,10 +48,18 @@ def test_whiteboard_steps_and_numbers_for_design(grader: Grader) -> None:
     assert bare.penalty > s.penalty
 
 
-def test_numbers_checked_when_the_question_has_calculators(grader: Grader) -> None:
-    s = _structure(grader, "concept", "Drift is a change in data.", calculators=["drift"])
+def test_numbers_checked_when_the_question_asks_for_an_estimate(grader: Grader) -> None:
+    ask = "How much GPU memory does the KV cache need at 32k context?"
+    s = _structure(grader, "concept", "It grows with the context.", question=ask)
     assert [c.name for c in s.checks] == ["numbers"] and not s.checks[0].passed
-    assert not _structure(grader, "concept", "Drift is a change in data.").checks
+    worked = "2 x 32 layers x 8 heads x 128 x 2 bytes = 128 KB a token, so 32k tokens take 4 GB."
+    assert _structure(grader, "concept", worked, question=ask).checks[0].passed
+    # A definition question linked to a calculator does not ask for figures.
+    define = "What is the difference between data drift and concept drift?"
+    assert not _structure(grader, "concept", "Drift is a change in data.", question=define).checks
+    assert not _structure(
+        grader, "ask-them", "", question="How much authority does the role have?"
+    ).checks
 
 
 def test_filler_and_hedging_are_counted(grader: Grader) -> None:

@@ -312,7 +312,7 @@ class Grader:
             answer,
             ans_enc,
             extra=rubric.extra,
-            calculators=rubric.calculators,
+            question=rubric.question,
             encode=self.encoder.encode if self.encoder.dense else None,
         )
         penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * len(misconceptions))

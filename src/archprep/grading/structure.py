@@ -16,6 +16,21 @@ from archprep.grading.numbers import extract_numbers, has_arithmetic
 from archprep.grading.result import Check, Structure
 from archprep.grading.text import sentence_shape
 
+# What a question says when it wants figures: "how much memory", "estimate the cost", "size a
+# deployment", "walk me through the memory budget", "compute a PSI".
+_ESTIMATE = re.compile(
+    r"\b(?:estimat\w*|how (?:much|many|big|large|long|fast|often)|calculate|compute|"
+    r"size (?:a|an|the)|chunk size|sizing|budget|capacity planning|work (?:it|this|that) "
+    r"through|back-of-(?:the-)?envelope|what speed-?up|parameter count)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_figures(question: str) -> bool:
+    """Whether the question asks for an estimate, so the answer should carry numbers."""
+    return _ESTIMATE.search(question) is not None
+
+
 SEMANTIC_MATCH = 0.5  # cosine between an answer sentence and a rubric line that counts as a hit
 
 
@@ -256,10 +271,12 @@ def check_structure(
     sentences: Sequence[Encoded],
     *,
     extra: dict[str, Any] | None = None,
-    calculators: Sequence[str] = (),
+    question: str = "",
     encode: Any = None,
 ) -> Structure:
     """Every check that applies to ``kind``, plus numbers, filler and hedging counts.
+
+    Figures are expected in a design answer and wherever ``question`` asks for an estimate.
 
     ``encode`` (texts -> list[Encoded]) lets rubric lines such as ``method.clarify`` be matched
     by meaning as well as by cue words.
@@ -331,7 +348,7 @@ def check_structure(
                 hit = semantic(_lines(signals.get(signal)))
             detail = "shown" if hit.passed else f"little on {signal.replace('_', ' ')}"
             result.checks.append(Check("signals", signal, hit.passed, detail, hit.evidence))
-    if kind == "design" or calculators:
+    if kind == "design" or (kind != "ask-them" and asks_for_figures(question)):
         arithmetic = has_arithmetic(answer)
         enough = len(numbers) >= 3 or (len(numbers) >= 2 and arithmetic)
         detail = (
