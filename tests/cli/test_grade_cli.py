@@ -7,11 +7,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from tests.helpers import make_question
 from typer.testing import CliRunner
 
 from archprep.bank.model import KeyPoint
 from archprep.cli import app
+from archprep.cli.grade_cmd import render
+from archprep.grading.result import (
+    GradeResult,
+    KeyPointGrade,
+    Misconception,
+    Structure,
+    StudyItem,
+)
 from archprep.store import open_store
 from archprep.store.questions import sync_builtin
 
@@ -246,3 +255,32 @@ def test_the_panel_quotes_the_sentence_behind_a_red_flag(sqlite_url: str, tmp_pa
     assert result.exit_code == 0, result.output
     assert "red flags: no failure" in result.stdout
     assert "I can't think of a time I was wrong." in result.stdout
+
+
+def test_the_panel_clips_quotes_at_words_and_indents_wrapped_lines() -> None:
+    evidence = "Replicas behind the load balancer share one prefix cache " * 6
+    study = "Route requests that share a prompt prefix to the replica already holding it " * 5
+    result = GradeResult(
+        score=40.0,
+        key_points=[
+            KeyPointGrade("Prefix reuse needs cache-aware routing", "partial", evidence, 0.5)
+        ],
+        misconceptions=[
+            Misconception("negation", evidence, "x", "Says the opposite of the model answer.")
+        ],
+        structure=Structure(kind="concept"),
+        study_next=[StudyItem("Prefix reuse needs cache-aware routing", "partial", [study])],
+        feedback="Score 40/100.",
+    )
+    console = Console(width=70, record=True, color_system=None)
+    console.print(render(result))
+    raw = console.export_text().splitlines()
+    lines = [ln.strip("│ ").rstrip() for ln in raw]
+    quoted = next(ln for ln in lines if ln.endswith("…”"))
+    assert quoted.split()[-1] == "…”" and quoted.split()[-2].isalpha()
+    # A wrapped study line starts under its text, not under the bullet.
+    start = next(i for i, ln in enumerate(raw) if "• Prefix reuse" in ln)
+    bullet_col = raw[start].index("•")
+    for ln in raw[start + 1 : start + 5]:
+        text = ln.strip("│").rstrip()
+        assert len(text) - len(text.lstrip()) > bullet_col - 1

@@ -271,48 +271,70 @@ def _grade_line(actx: AppContext, grader: Grader, line: str) -> dict[str, Any]:
     return grader.grade(q, answer, reference=ref, key_points=kps).to_json()
 
 
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to about ``limit`` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def _marked(indent: int = 0) -> Table:
+    """Rows of (mark, text) whose wrapped lines stay under their text, not under the mark."""
+    table = Table(show_header=False, box=None, padding=(0, 1, 0, 0), pad_edge=False)
+    table.add_column(width=indent + 1, justify="right")
+    table.add_column(ratio=1)
+    return table
+
+
 def render(
     result: GradeResult, *, seconds: float | None = None, budget: int | None = None
 ) -> Panel:
     """The feedback panel: score, key points with evidence, misconceptions, structure, study next."""
     parts: list[Any] = [Text(result.feedback)]
-    points = Table(show_header=False, box=None, padding=(0, 1))
-    points.add_column(width=1)
-    points.add_column(ratio=1)
+    points = _marked(1)
     for kp in result.key_points:
         body = escape(kp.text)
         if kp.evidence:
-            body += f"\n[dim]“{escape(kp.evidence[:160])}”[/dim]"
+            body += f"\n[dim]“{escape(_clip(kp.evidence, 160))}”[/dim]"
         if kp.note:
             body += f"\n[dim italic]{escape(kp.note)}[/dim italic]"
         points.add_row(MARKS[kp.status], body)
     parts += [Text("\nKey points", style="bold"), points]
     if result.misconceptions:
         parts.append(Text("\nMisconceptions", style="bold red"))
+        wrong = _marked(2)
         for m in result.misconceptions:
-            parts.append(Text.from_markup(f"  [red]•[/red] {escape(m.statement[:200])}"))
-            parts.append(Text.from_markup(f"    [dim]{escape(m.explanation)}[/dim]"))
+            body = f"{escape(_clip(m.statement, 200))}\n[dim]{escape(m.explanation)}[/dim]"
+            wrong.add_row("[red]•[/red]", body)
+        parts.append(wrong)
     s = result.structure
     checks = [c for c in s.checks]
     if checks:
         parts.append(Text("\nStructure", style="bold"))
+        checks_table = _marked(2)
         for c in checks:
             mark = "[green]✓[/green]" if c.passed else "[red]✗[/red]"
             name = c.name.replace("_", " ")
             name = name if c.group == c.name else f"{c.group.replace('_', ' ')}: {name}"
-            parts.append(Text.from_markup(f"  {mark} {name} [dim]{escape(c.detail)}[/dim]"))
+            body = f"{name} [dim]{escape(c.detail)}[/dim]"
             if not c.passed and c.group == "red_flags" and c.evidence:
-                parts.append(Text.from_markup(f"    [dim]“{escape(c.evidence[:160])}”[/dim]"))
+                body += f"\n[dim]“{escape(_clip(c.evidence, 160))}”[/dim]"
+            checks_table.add_row(mark, body)
+        parts.append(checks_table)
     delivery = f"{s.word_count} words · filler {s.filler_count} · hedging {s.hedge_count}"
     if seconds is not None:
         delivery += f" · {seconds / 60:.1f} min" + (f" of {budget // 60} min" if budget else "")
     parts.append(Text(f"\n{delivery}", style="dim"))
     if result.study_next:
         parts.append(Text("\nStudy next", style="bold"))
+        study = _marked(2)
         for item in result.study_next[:4]:
-            parts.append(Text.from_markup(f"  • {escape(item.key_point)}"))
-            for line in item.reference[:2]:
-                parts.append(Text.from_markup(f"    [dim]{escape(line[:220])}[/dim]"))
+            body = escape(item.key_point) + "".join(
+                f"\n[dim]{escape(_clip(line, 220))}[/dim]" for line in item.reference[:2]
+            )
+            study.add_row("•", body)
+        parts.append(study)
     colour = "green" if result.score >= 65 else "yellow" if result.score >= 40 else "red"
     title = f"[bold {colour}]{result.score:.0f}/100[/bold {colour}] · {escape(result.grader)}"
     return Panel(Group(*parts), title=title, title_align="left")

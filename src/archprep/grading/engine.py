@@ -411,7 +411,8 @@ def feedback(
     missed = [g for g in grades if g.status == "missed"]
     if missed:
         heaviest = max(missed, key=lambda g: g.weight)
-        parts.append(f"Most important gap: {_short(heaviest.text)}.")
+        gap = _short(heaviest.text)
+        parts.append(f"Most important gap: {gap}" + ("" if gap.endswith("…") else "."))
     listed = [g for g in grades if g.note and g.note.startswith("named")]
     if listed:
         parts.append("Some points are only named; explain how and why, not just the terms.")
