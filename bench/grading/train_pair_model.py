@@ -30,7 +30,13 @@ from archprep.embeddings import load_embedder
 from archprep.grading.align import logit
 from archprep.grading.encoder import TextEncoder
 from archprep.grading.features import QuestionContext, coverage_probability
-from archprep.grading.pairmodel import FAMILIARITY_FILE, Stack, familiarity_text, load_pair_model
+from archprep.grading.pairmodel import (
+    FAMILIARITY_FILE,
+    Stack,
+    familiarity_text,
+    first_segment,
+    load_pair_model,
+)
 from archprep.grading.text import tokens
 from bench.grading.semeval import DEFAULT_ZIP, Item, load_split
 from bench.grading.train_calibration import best_threshold, fit_logistic, macro_f1
@@ -90,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     parser.add_argument(
         "--extra", type=int, default=0, help="extra pairs per answer, from correct answers"
     )
+    parser.add_argument(
+        "--question", action="store_true", help="the model reads the question before the reference"
+    )
     parser.add_argument("--save-torch", type=Path, help="also save the PyTorch weights here")
     parser.add_argument(
         "--stack-only", action="store_true", help="refit only the stacking weights of --out"
@@ -136,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
         for start in starts:
             chunk = [rows[i] for i in order[start : start + args.batch]]
             enc = tokenizer(
-                [ref for ref, _it in chunk],
+                [first_segment(it.question, ref, args.question) for ref, it in chunk],
                 [it.answer for _ref, it in chunk],
                 truncation=True,
                 max_length=MAX_LEN,
@@ -211,7 +220,12 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
             "no data is shipped."
         ),
         "model": "pair-minilm-l6-int8.onnx",
-        "input": "(key point or reference, answer span) as a BERT sentence pair",
+        "input": (
+            "(question [SEP] key point or reference, answer span) as a BERT sentence pair"
+            if args.question
+            else "(key point or reference, answer span) as a BERT sentence pair"
+        ),
+        "question_context": args.question,
         "max_length": MAX_LEN,
         "epoch": epoch,
         "epochs_run": args.epochs,
@@ -258,7 +272,8 @@ def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
         encoded = encoder.encode([it.question, it.answer, *it.references])
         q = QuestionContext.of(encoded[0])
         sims = [coverage_probability(r, encoded[1], q) for r in encoded[2:]]
-        z_pair = model.logits([(r, it.answer) for r in it.references]) - model.threshold
+        pairs = [(model.first(it.question, r), it.answer) for r in it.references]
+        z_pair = model.logits(pairs) - model.threshold
         best = int(np.argmax(z_pair))
         f = float((index @ vector(familiarity_text(it.question, it.references[best]))).max())
         rows.append([float(z_pair[best]), float(logit(np.array([sims[best]]))[0]), f])

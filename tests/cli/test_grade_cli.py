@@ -253,7 +253,7 @@ def test_the_panel_quotes_the_sentence_behind_a_red_flag(sqlite_url: str, tmp_pa
     args = ["--db", sqlite_url, "grade", "--id", "behavioral/wrong-call", "--answer", str(answer)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "red flags: no failure" in result.stdout
+    assert "red flags: no failure ·" in result.stdout
     assert "I can't think of a time I was wrong." in result.stdout
 
 

@@ -317,7 +317,7 @@ def render(
             mark = "[green]✓[/green]" if c.passed else "[red]✗[/red]"
             name = c.name.replace("_", " ")
             name = name if c.group == c.name else f"{c.group.replace('_', ' ')}: {name}"
-            body = f"{name} [dim]{escape(c.detail)}[/dim]"
+            body = f"{name} [dim]· {escape(c.detail)}[/dim]"
             if not c.passed and c.group == "red_flags" and c.evidence:
                 body += f"\n[dim]“{escape(_clip(c.evidence, 160))}”[/dim]"
             checks_table.add_row(mark, body)

@@ -99,6 +99,7 @@ def align(
     excluded: frozenset[int] = frozenset(),
     pair_model: PairModel | None = None,
     stack: tuple[float, float, float] | None = None,
+    question_text: str = "",
 ) -> Alignment:
     """P(covered) for each key point x span; spans touching an excluded sentence score 0.
 
@@ -124,7 +125,7 @@ def align(
         return Alignment(list(spans), probability)
     if stack is None:
         stack = pair_model.stack.weights(1.0) if pair_model.stack else DEFAULT_STACK
-    return rerank(key_points, spans, probability, pair_model, stack)
+    return rerank(key_points, spans, probability, pair_model, stack, question=question_text)
 
 
 def logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -143,6 +144,7 @@ def rerank(
     *,
     top: int = RERANK_TOP,
     budget: int = RERANK_BUDGET,
+    question: str = "",
 ) -> Alignment:
     """Each key point's best ``top`` spans, read again by the pair model and stacked."""
     # Every key point's best span first, then runners-up (most promising first) while the
@@ -157,7 +159,10 @@ def rerank(
         chosen += tier[:room]
     z_pair = np.full(similarity.shape, UNREAD)
     if chosen:
-        pairs = [(key_points[i].text, spans[j].encoded.text) for i, j in chosen]
+        pairs = [
+            (pair_model.first(question, key_points[i].text), spans[j].encoded.text)
+            for i, j in chosen
+        ]
         logits = pair_model.logits(pairs) - pair_model.threshold
         for (i, j), z in zip(chosen, logits, strict=True):
             z_pair[i, j] = float(z)

@@ -289,6 +289,7 @@ class Grader:
             excluded=frozenset(i for i, _m in found),
             pair_model=pair_model,
             stack=stack,
+            question_text=rubric.question,
         )
         cutoffs = DERIVED if rubric.source == "derived" else AUTHORED
         # A model answer's worked example is not the only right one: derived points only

@@ -78,6 +78,13 @@ class Stack:
         )
 
 
+def first_segment(question: str, text: str, with_question: bool) -> str:
+    """What the pair model reads before the answer span: the key point (or reference), after
+    the question when the model was trained to read the question too."""
+    question = question.strip()
+    return f"{question} [SEP] {text}" if with_question and question else text
+
+
 def familiarity_text(question: str, reference: str, first_key_point: str = "") -> str:
     """What the familiarity index compares: the question and the reference's first sentence
     (or the first key point when there is no reference)."""
@@ -101,6 +108,8 @@ class PairModel:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(int(card.get("max_length", MAX_LENGTH)))
         self.threshold = float(card.get("threshold_logit", 0.0))
+        # Trained on (question [SEP] reference, answer) pairs rather than (reference, answer).
+        self.question_context = bool(card.get("question_context", False))
         self.stack = Stack.from_card(card.get("stack"))
         # The training questions' embeddings, comparable only with that embedder's vectors.
         index = card.get("familiarity_index") or {}
@@ -118,6 +127,10 @@ class PairModel:
                 self._domain = domain
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
+
+    def first(self, question: str, text: str) -> str:
+        """The first segment of a pair, as this model was trained to read it."""
+        return first_segment(question, text, self.question_context)
 
     def load(self) -> Any:
         """The ONNX session, created on first call; raises ``ModelUnavailable``."""
