@@ -386,9 +386,9 @@ _PRONOUNS = frozenset("it its they them this these those he she which".split())
 _PERSONAL = frozenset("i we you".split())
 
 
-def _pronoun(token: str) -> bool:
-    """A pronoun standing for a subject named elsewhere, contracted ("it's") or not."""
-    return token.split("'")[0] in _PRONOUNS
+def _pronoun(token: str, pronouns: frozenset[str] = _PRONOUNS) -> bool:
+    """One of ``pronouns``, contracted ("it's", "we'd") or not."""
+    return token.split("'")[0] in pronouns
 
 
 @lru_cache(maxsize=20_000)
@@ -455,7 +455,7 @@ class _PolarityReader:
         if subjectless:
             return
         # "it needs no normalisation": a pronoun stands for a subject this clause does not name.
-        named = not any(_pronoun(t) or t.split("'")[0] in _PERSONAL for t in before)
+        named = not any(_pronoun(t) or _pronoun(t, _PERSONAL) for t in before)
         subject = frozenset(_stems(before)) if named else frozenset()
         self.negations.append(Negation(subject, frozenset(scope), tuple(scope[:2])))
 
