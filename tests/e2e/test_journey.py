@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import Server
@@ -48,7 +49,11 @@ def server(
 ) -> Server:
     db = tmp_path_factory.mktemp("journey") / "archprep.db"
     shutil.copy(e2e_template, db)
-    return start_server(f"sqlite:///{db}")
+    server = start_server(f"sqlite:///{db}")
+    # The first search loads the embedding model and indexes the bank: do it here, so no
+    # browser wait depends on how fast a busy machine gets through that.
+    httpx.get(f"{server.url}/api/search", params={"q": "warm up"}, timeout=300).raise_for_status()
+    return server
 
 
 class Watch:
