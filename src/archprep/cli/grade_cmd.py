@@ -271,14 +271,6 @@ def _grade_line(actx: AppContext, grader: Grader, line: str) -> dict[str, Any]:
     return grader.grade(q, answer, reference=ref, key_points=kps).to_json()
 
 
-def _clip(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to about ``limit`` characters, with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-
-
 def _marked(indent: int = 0) -> Table:
     """Rows of (mark, text) whose wrapped lines stay under their text, not under the mark."""
     table = Table(show_header=False, box=None, padding=(0, 1, 0, 0), pad_edge=False)
@@ -291,12 +283,14 @@ def render(
     result: GradeResult, *, seconds: float | None = None, budget: int | None = None
 ) -> Panel:
     """The feedback panel: score, key points with evidence, misconceptions, structure, study next."""
+    from archprep.grading.text import clip
+
     parts: list[Any] = [Text(result.feedback)]
     points = _marked(1)
     for kp in result.key_points:
         body = escape(kp.text)
         if kp.evidence:
-            body += f"\n[dim]“{escape(_clip(kp.evidence, 160))}”[/dim]"
+            body += f"\n[dim]“{escape(clip(kp.evidence, 160))}”[/dim]"
         if kp.note:
             body += f"\n[dim italic]{escape(kp.note)}[/dim italic]"
         points.add_row(MARKS[kp.status], body)
@@ -305,7 +299,7 @@ def render(
         parts.append(Text("\nMisconceptions", style="bold red"))
         wrong = _marked(2)
         for m in result.misconceptions:
-            body = f"{escape(_clip(m.statement, 200))}\n[dim]{escape(m.explanation)}[/dim]"
+            body = f"{escape(clip(m.statement, 200))}\n[dim]{escape(m.explanation)}[/dim]"
             wrong.add_row("[red]•[/red]", body)
         parts.append(wrong)
     s = result.structure
@@ -319,7 +313,7 @@ def render(
             name = name if c.group == c.name else f"{c.group.replace('_', ' ')}: {name}"
             body = f"{name} [dim]· {escape(c.detail)}[/dim]"
             if not c.passed and c.group == "red_flags" and c.evidence:
-                body += f"\n[dim]“{escape(_clip(c.evidence, 160))}”[/dim]"
+                body += f"\n[dim]“{escape(clip(c.evidence, 160))}”[/dim]"
             checks_table.add_row(mark, body)
         parts.append(checks_table)
     delivery = f"{s.word_count} words · filler {s.filler_count} · hedging {s.hedge_count}"
@@ -331,7 +325,7 @@ def render(
         study = _marked(2)
         for item in result.study_next[:4]:
             body = escape(item.key_point) + "".join(
-                f"\n[dim]{escape(_clip(line, 220))}[/dim]" for line in item.reference[:2]
+                f"\n[dim]{escape(clip(line, 220))}[/dim]" for line in item.reference[:2]
             )
             study.add_row("•", body)
         parts.append(study)

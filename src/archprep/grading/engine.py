@@ -33,7 +33,7 @@ from archprep.grading.result import (
 )
 from archprep.grading.rubric import derive_key_points, reference_sentences
 from archprep.grading.structure import check_structure
-from archprep.grading.text import content_stems, sentence_shape, split_sentences
+from archprep.grading.text import clip, content_stems, sentence_shape, split_sentences
 from archprep.settings import Settings
 
 # A few points for staying on topic with real statements, so a vague but relevant answer ranks
@@ -389,10 +389,7 @@ def study_next(grades: Sequence[KeyPointGrade], reference: Sequence[str]) -> lis
 
 
 def _short(text: str, limit: int = 90) -> str:
-    text = text.rstrip(". ")
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return clip(text.rstrip(". "), limit)
 
 
 def feedback(

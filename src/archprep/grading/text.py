@@ -135,6 +135,14 @@ def _clauses(sentence: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in CLAUSE_BREAK.split(sentence) if c and c.strip())
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary to about ``limit`` characters with " …"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
 def normalise(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-")
     text = text.replace("\u2014", " - ").replace("\u00d7", " x ")
