@@ -194,6 +194,22 @@ def test_user_errors_are_one_line(
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
 
 
+def test_a_blank_answer_is_a_user_error_not_a_zero(db: str, tmp_path: Path) -> None:
+    blank = tmp_path / "blank.txt"
+    blank.write_text("  \n\n")
+    result = runner.invoke(
+        app, ["--db", db, "grade", "--id", "mlops/drift", "--answer", str(blank)]
+    )
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip() == (
+        f"error: answer file {blank} holds no answer; write the answer there and run again"
+    )
+    piped = runner.invoke(
+        app, ["--db", db, "grade", "--id", "mlops/drift", "--answer", "-"], input=""
+    )
+    assert piped.exit_code == 1 and "stdin holds no answer" in piped.stderr
+
+
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
     store = open_store(url)
     with store.engine.connect() as conn:

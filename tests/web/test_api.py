@@ -82,8 +82,10 @@ def test_grade_does_not_store_but_attempts_do(client: TestClient) -> None:
     one = client.get(f"/api/attempts/{attempt['id']}").json()
     assert one["answer"] == ANSWER and one["grade"]["score"] == attempt["score"]
     assert client.get("/api/attempts/999").status_code == 404
-    empty = api_post(client, "/api/grade", {"question_id": QID, "answer": ""})
-    assert empty.status_code == 422
+    for blank in ("", " \n\t"):
+        refused = api_post(client, "/api/attempts", {"question_id": QID, "answer": blank})
+        assert refused.status_code == 422 and "answer" in refused.text
+    assert len(client.get("/api/attempts").json()) == 1
 
 
 def test_stats_report_readiness_per_category(client: TestClient) -> None:

@@ -139,6 +139,15 @@ def test_practice_grades_and_shows_feedback_with_evidence(client: TestClient) ->
     assert "practice/attempts/" in client.get("/").text  # the dashboard lists it
 
 
+def test_a_blank_practice_answer_is_refused_and_not_stored(client: TestClient) -> None:
+    token = csrf_of(client, "/practice")
+    response = client.post("/practice", data={"csrf_token": token, "question_id": QID,
+                                              "answer": "  \n "})  # fmt: skip
+    assert response.status_code == 400 and "the answer is blank" in response.text
+    with client.app.state.archprep.store.session() as s:  # type: ignore[attr-defined]
+        assert s.scalars(select(AttemptRow)).all() == []
+
+
 def test_scheduling_from_feedback_returns_to_the_feedback(client: TestClient) -> None:
     token = csrf_of(client, "/practice")
     client.post("/practice", data={"csrf_token": token, "question_id": QID, "answer": "BM25."})

@@ -206,6 +206,9 @@ def grade_cmd(
     if answer == "-" and reference == "-":
         raise UserError("only one of --answer and --reference can read stdin")
     answer_text = _read_text(answer, "answer", limit)
+    if not answer_text.strip():
+        source = "stdin" if answer == "-" else f"answer file {answer}"
+        raise UserError(f"{source} holds no answer; write the answer there and run again")
     ref_text = _read_text(reference, "reference", limit) if reference is not None else None
     q, ref, points = _resolve(
         actx, question=question, reference=ref_text, question_id=question_id, key_points=key_points

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -235,7 +236,8 @@ def _install_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         if wants_json(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+            # jsonable_encoder, as FastAPI's own handler: a validator's error is an exception object.
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
         return page(request, "error.html", _viewer_or_none(request), status_code=422,
                     title="Some input was not valid", message="; ".join(problems))  # fmt: skip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from archprep.bank.model import Question
 from archprep.search import Hit, SearchResult
@@ -108,6 +108,13 @@ class GradeIn(BaseModel):
     question_id: str = Field(description="The question answered (its key points are the rubric).")
     answer: str = Field(min_length=1, max_length=20_000)
     duration_s: float | None = Field(default=None, ge=0, le=86_400)
+
+    @field_validator("answer")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("blank: write the answer before grading it")
+        return value
 
 
 class AttemptOut(BaseModel):

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from archprep.bank.model import Question
+from archprep.errors import UserError
 from archprep.grading.result import GradeResult, from_json
 from archprep.progress import get_attempt, next_practice_question, recent_attempts
 from archprep.scheduling import Grade, suggested_grade
@@ -88,6 +89,8 @@ def submit(
     question = get_question(session, question_id, viewer.id)
     if question is None:
         raise HTTPException(404, f"no question {question_id!r}")
+    if not answer.strip():
+        raise UserError("the answer is blank; write your answer, then grade it")
     result = state(request).grader().grade(question, answer)
     attempt_id = save_attempt(
         session, viewer.id, question.id, answer, result.to_json(), now(request),
