@@ -302,3 +302,15 @@ def test_correlatives_compare_how_two_things_move_together() -> None:
     retries = [Target("Jittered retries give a higher success rate", 0)]
     said = "The number of drops tells you the success rate."
     assert inverted_comparison(said, retries) is None
+
+
+def test_an_otherwise_clause_asserts_nothing_on_its_own() -> None:
+    """ "otherwise call the model" says what happens on a miss; an answer that skips the call
+    on a hit agrees with it."""
+    reference = "If the best match clears the threshold, return the cached reply; otherwise call the model and store its reply."
+    said = "On a close enough match I return the stored reply without calling the model at all."
+    assert evidence_contradiction(reference, said) is None
+    assert negation_flip(said, [Target(reference)]) is None
+    # Without the "otherwise" the same clause is a plain statement the answer denies.
+    plain = "Call the model and store its reply for every incoming question."
+    assert evidence_contradiction(plain, "I never call the model and never store its reply.")

@@ -66,3 +66,11 @@ def test_shares_of_different_things_are_not_compared() -> None:
     example = "A model at 90% recall and 1% false-positive rate looks excellent on a ROC curve"
     assert not numbers_disagree(example, "at 0.1 percent positives ROC-AUC can still be 0.95", 4)
     assert numbers_disagree("send 5% of traffic to the canary", "send 50% of traffic first", 2)
+
+
+def test_a_rate_is_not_compared_with_a_total() -> None:
+    answer = "5 million documents at roughly 20 chunks each is 100 million vectors, 3 GPUs/node"
+    assert quantities(answer) == [(5e6, "docu"), (20, "chunk/each"), (3, "gpus/each")]
+    assert not numbers_disagree("100M chunks × 1024 dims × 1 byte ≈ 102 GB", answer, 2)
+    assert numbers_disagree("about 500 tokens per chunk", "I split at 20 tokens per chunk", 2)
+    assert numbers_disagree("constants cost about 0.127 bits per parameter", "down to 2 bits", 2)

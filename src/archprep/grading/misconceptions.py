@@ -36,7 +36,8 @@ _BREAK = r";|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)
 _SCOPE_BREAK = re.compile(rf",|{_BREAK}", re.IGNORECASE)
 SCOPE_WORDS = 3
 _CONTRAST_OPENING = re.compile(r"\W*(?:instead of|rather than|as opposed to)\b")
-_CONDITIONAL = re.compile(r"\b(?:whether|if|unless)\b")
+# "otherwise X" states what happens when a condition fails, so it asserts X no more than "if".
+_CONDITIONAL = re.compile(r"\b(?:whether|if|unless|otherwise|else)\b")
 # Words that negate without a "not": a clause holding one is left out of flip checks.
 _IMPLICIT_NEGATIVE = re.compile(
     r"\b(?:insensitive|independent\w*|exclud\w*|differ\w*|avoid\w*|skip\w*|lack\w*|fail\w*|"

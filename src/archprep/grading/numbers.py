@@ -49,6 +49,8 @@ UNITS = frozenset(
 )
 _APPROX = frozenset("around about roughly approximately approx nearly set use like".split())
 _NAMED_BEFORE = frozenset("rank k temperature top-k top-p alpha r".split())
+# What follows a unit to make it a rate: "20 chunks each", "500 tokens per chunk", "3 GPUs/node".
+_RATE = re.compile(r"\s*(?:each|apiece|per|every)\b|\s*/\s*[a-z]")
 _QUANTITY = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(k|m|b|bn|t|thousand|million|billion|trillion))?"
     r"(?:(\s*%)|([x×]))?(?![\w.])",
@@ -81,6 +83,9 @@ def quantities(text: str) -> list[tuple[float, str]]:
         if not unit:  # the next word, or the one after a single adjective ("4B trainable params")
             after = [t for t in tokens(lowered[m.end() : m.end() + 40])[:2] if not t[0].isdigit()]
             unit = next((t for t in after if t in UNITS), "")
+            rest = re.split(rf"\b{re.escape(unit)}\b", lowered[m.end() :], maxsplit=1)[-1]
+            if unit and _RATE.match(rest):
+                unit += "/each"  # "20 chunks each" is a rate, not a total of 20 chunks
         if not unit and re.match(r"\s*to\s+\d", lowered[m.end() :]):
             pass  # the first number of a range: it takes the second's unit below
         elif not unit:
@@ -93,16 +98,32 @@ def quantities(text: str) -> list[tuple[float, str]]:
         value, unit, start, _end = found[i - 1]
         if not unit and lowered[_end : found[i][2]].strip() == "to":
             found[i - 1] = (value, found[i][1], start, _end)
-    return [(v, u if u.startswith("%") or u == "x" else stem(u)) for v, u, _s, _e in found if u]
+    return [(v, _stem_unit(u)) for v, u, _s, _e in found if u]
+
+
+def _stem_unit(unit: str) -> str:
+    if unit.startswith("%") or unit == "x":
+        return unit
+    word, _, rate = unit.partition("/")
+    return f"{stem(word)}/{rate}" if rate else stem(word)
 
 
 def numbers_disagree(expected: str, given: str, factor: float = 1.5) -> bool:
     """True when ``given`` states a quantity in a unit ``expected`` also uses, and none of its
-    values is within ``factor`` of the expected ones (e.g. 4 billion vs 41.9M parameters)."""
+    values is within ``factor`` of the expected ones (e.g. 4 billion vs 41.9M parameters).
+
+    A rate in ``given`` ("20 chunks each") is compared with rates only, never with a total
+    ("100M chunks"); a plain figure in ``given`` is compared with rates too, as an answer
+    often leaves the "per parameter" of "2 bits" unsaid."""
     mine = quantities(given)
     theirs = quantities(expected)
-    for unit in {u for _v, u in theirs} & {u for _v, u in mine}:
-        exp = [v for v, u in theirs if u == unit]
+    for unit in {u for _v, u in mine}:
+        if unit.endswith("/each"):
+            exp = [v for v, u in theirs if u == unit]
+        else:
+            exp = [v for v, u in theirs if u.removesuffix("/each") == unit]
+        if not exp:
+            continue
         got = [v for v, u in mine if u == unit]
         lo, hi = min(exp) / factor, max(exp) * factor
         if not any(lo <= v <= hi for v in got):
