@@ -120,3 +120,25 @@ def test_lexical_only_when_no_model(drift: Question) -> None:
     full, listed = lexical.grade(drift, FULL), lexical.grade(drift, KEYWORDS)
     assert full.score > listed.score and full.notices == said
     assert lexical.grade(drift, WRONG).score < full.score
+
+
+def test_figures_are_checked_against_the_point_they_belong_to(grader: Grader) -> None:
+    """A sentence whose figures are right for the point it makes is not a wrong figure for a
+    neighbouring point; a figure far from the point it makes still is, quoted on its own."""
+    points = [
+        "QLoRA keeps the frozen base weights in 4-bit NF4 and dequantizes them to bf16 for each matmul",
+        "The 4-bit linear weights of a 70B model take about 35 GB",
+        "Plain 16-bit LoRA needs about 140 GB for the weights of a 70B model, so two 80 GB GPUs",
+    ]
+    question = "Why does QLoRA let you fine-tune a 70B model on one GPU?"
+    right = (
+        "QLoRA stores the frozen weights in 4-bit and dequantizes them to bf16 right before each "
+        "matmul. With plain 16-bit LoRA, the 70B weights alone come to about 140 GB, so you "
+        "need at least two 80 GB GPUs."
+    )
+    graded = grader.grade(question, right, key_points=points)
+    assert graded.misconceptions == [], graded.misconceptions
+    assert graded.key_points[2].status == "covered"
+    wrong = right.replace("about 140 GB, so you need at least two 80 GB GPUs", "about 14 GB")
+    found = grader.grade(question, wrong, key_points=points).misconceptions
+    assert [(m.kind, m.statement) for m in found] == [("wrong-number", wrong.split(". ")[1])], found

@@ -74,3 +74,11 @@ def test_a_rate_is_not_compared_with_a_total() -> None:
     assert not numbers_disagree("100M chunks × 1024 dims × 1 byte ≈ 102 GB", answer, 2)
     assert numbers_disagree("about 500 tokens per chunk", "I split at 20 tokens per chunk", 2)
     assert numbers_disagree("constants cost about 0.127 bits per parameter", "down to 2 bits", 2)
+
+
+def test_a_range_lends_its_unit_to_a_bare_number_either_way() -> None:
+    point = "the constants shrink from about 0.5 to about 0.127 bits per parameter"
+    said = "their overhead drops from roughly 0.5 bits per parameter to about 0.127"
+    assert quantities(point) == quantities(said) == [(0.5, "bit/each"), (0.127, "bit/each")]
+    assert quantities("we went from 3 replicas to 12") == [(3, "replicas"), (12, "replicas")]
+    assert not numbers_disagree(point, said, 2)

@@ -12,6 +12,7 @@ from archprep.bank.model import KeyPoint
 from archprep.grading.encoder import Encoded, join
 from archprep.grading.features import QuestionContext, load_calibrations, pair_features
 from archprep.grading.misconceptions import evidence_contradiction
+from archprep.grading.numbers import numbers_agree, numbers_disagree
 from archprep.grading.pairmodel import PairModel
 from archprep.grading.result import KeyPointGrade, Misconception, Status
 from archprep.grading.text import sentence_shape
@@ -207,6 +208,11 @@ def grade_key_points(
             if wrong is None:
                 chosen = (p, j)
                 break
+            if wrong[0] == "wrong-number":
+                culprits = _wrong_figures(points, alignment, i, j, cutoffs, number_factor)
+                if not culprits:
+                    continue  # the figures are another key point's, and right for it
+                span = alignment.spans[culprits[0]]  # quote the sentence with the figure
             if not any(start == span.start for start, _m in found):
                 kind, why = wrong
                 found.append((span.start, Misconception(kind, span.encoded.text, kp.text, why, i)))
@@ -233,6 +239,39 @@ def grade_key_points(
             )
         )
     return grades, found
+
+
+def _wrong_figures(
+    points: Sequence[KeyPoint],
+    alignment: Alignment,
+    i: int,
+    j: int,
+    cutoffs: Cutoffs,
+    factor: float,
+) -> list[int]:
+    """The sentences of span ``j`` (as single-sentence spans) whose figures are wrong for key
+    point ``i``. A sentence is excused when it matches another key point better and agrees
+    with that one's figures: "16-bit LoRA needs 140 GB" is about the 16-bit point, not a
+    wrong figure for "4-bit weights take 34 GB"."""
+    span = alignment.spans[j]
+    kp = points[i].text
+    singles = {s.start: k for k, s in enumerate(alignment.spans) if s.stop - s.start == 1}
+
+    def excused(col: int) -> bool:
+        text = alignment.spans[col].encoded.text
+        column = alignment.probability[:, col]
+        return any(
+            k != i
+            and column[k] >= max(cutoffs.partial, column[i])
+            and numbers_agree(other.text, text)
+            for k, other in enumerate(points)
+        )
+
+    return [
+        col
+        for col in (singles[start] for start in range(span.start, span.stop) if start in singles)
+        if numbers_disagree(kp, alignment.spans[col].encoded.text, factor) and not excused(col)
+    ]
 
 
 def coverage(grades: Sequence[KeyPointGrade]) -> float:

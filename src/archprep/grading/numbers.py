@@ -51,6 +51,12 @@ _APPROX = frozenset("around about roughly approximately approx nearly set use li
 _NAMED_BEFORE = frozenset("rank k temperature top-k top-p alpha r".split())
 # What follows a unit to make it a rate: "20 chunks each", "500 tokens per chunk", "3 GPUs/node".
 _RATE = re.compile(r"\s*(?:each|apiece|per|every)\b|\s*/\s*[a-z]")
+_APPROX_WORDS = r"(?:about|around|roughly|approximately|approx|nearly)"
+_RANGE_TO = re.compile(rf"\s*to\s+(?:{_APPROX_WORDS}\s+)?(?=\d|$)")
+# between a number with its unit and a bare one: "bits per parameter to about"
+_UNIT_THEN_TO = re.compile(
+    rf"\s*[a-z-]+(?:\s+(?:per|each)(?:\s+[a-z-]+)?)?\s+to\s+(?:{_APPROX_WORDS}\s+)?"
+)
 _QUANTITY = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(k|m|b|bn|t|thousand|million|billion|trillion))?"
     r"(?:(\s*%)|([x×]))?(?![\w.])",
@@ -86,7 +92,7 @@ def quantities(text: str) -> list[tuple[float, str]]:
             rest = re.split(rf"\b{re.escape(unit)}\b", lowered[m.end() :], maxsplit=1)[-1]
             if unit and _RATE.match(rest):
                 unit += "/each"  # "20 chunks each" is a rate, not a total of 20 chunks
-        if not unit and re.match(r"\s*to\s+\d", lowered[m.end() :]):
+        if not unit and _RANGE_TO.match(lowered[m.end() :]):
             pass  # the first number of a range: it takes the second's unit below
         elif not unit:
             before = [t for t in tokens(lowered[max(0, m.start() - 30) : m.start()])]
@@ -96,8 +102,14 @@ def quantities(text: str) -> list[tuple[float, str]]:
     # a range "256 to 512 tokens": the first number takes the unit of the second
     for i in range(len(found) - 1, 0, -1):
         value, unit, start, _end = found[i - 1]
-        if not unit and lowered[_end : found[i][2]].strip() == "to":
+        if not unit and _RANGE_TO.fullmatch(lowered[_end : found[i][2]]):
             found[i - 1] = (value, found[i][1], start, _end)
+    # "from 0.5 bits per parameter to about 0.127": the second takes the unit of the first
+    for i in range(1, len(found)):
+        value, unit, start, _end = found[i]
+        _value, first_unit, _start, first_end = found[i - 1]
+        if not unit and first_unit and _UNIT_THEN_TO.fullmatch(lowered[first_end:start]):
+            found[i] = (value, first_unit, start, _end)
     return [(v, _stem_unit(u)) for v, u, _s, _e in found if u]
 
 
@@ -129,3 +141,19 @@ def numbers_disagree(expected: str, given: str, factor: float = 1.5) -> bool:
         if not any(lo <= v <= hi for v in got):
             return True
     return False
+
+
+def numbers_agree(expected: str, given: str, factor: float = 1.5) -> bool:
+    """True when ``given`` states a figure in a unit ``expected`` uses, and each such unit has
+    a figure within ``factor`` of one of ``expected``'s (140 GB for "about 141 GB")."""
+    theirs = quantities(expected)
+    shared = False
+    for unit in {u.removesuffix("/each") for _v, u in quantities(given)}:
+        exp = [v for v, u in theirs if u.removesuffix("/each") == unit]
+        if not exp:
+            continue
+        shared = True
+        got = [v for v, u in quantities(given) if u.removesuffix("/each") == unit]
+        if not any(e / factor <= v <= e * factor for v in got for e in exp):
+            return False
+    return shared
