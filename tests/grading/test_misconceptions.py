@@ -13,7 +13,7 @@ from archprep.grading.misconceptions import (
     reversed_relation,
     swapped_terms,
 )
-from archprep.grading.pairs import rubric_pairs
+from archprep.grading.pairs import CURATED, rubric_pairs
 
 KPS = [
     Target(
@@ -314,3 +314,48 @@ def test_an_otherwise_clause_asserts_nothing_on_its_own() -> None:
     # Without the "otherwise" the same clause is a plain statement the answer denies.
     plain = "Call the model and store its reply for every incoming question."
     assert evidence_contradiction(plain, "I never call the model and never store its reply.")
+
+
+def test_not_x_alone_adds_rather_than_denies() -> None:
+    point = "Compare the three-year cost of ownership, people and upkeep included, not licence fees alone"
+    assert (
+        evidence_contradiction(point, "I look at cost over three years, not just the licence fees.")
+        is None
+    )
+    assert evidence_contradiction(
+        point, "I only compare licence fees, not the three-year cost of ownership."
+    )
+
+
+def test_a_curated_pair_reads_a_rubric_pair_with_its_synonyms() -> None:
+    question = "How do the online store and the offline store of a feature store differ?"
+    pairs = rubric_pairs(question, ["The online store serves the latest values at low latency"])
+    assert not any(
+        p[2] in ("online store / offline store", "offline store / online store") for p in pairs
+    )
+    reference = [
+        Target(
+            "Sync jobs write computed features to the offline store and push the newest values online."
+        )
+    ]
+    said = "A sync job pushes computed values from the offline side into the online store."
+    assert swapped_terms(said, reference, [*CURATED, *pairs]) is None
+
+
+def test_a_sentence_about_the_partner_term_is_not_a_swap(grader: Grader) -> None:
+    """ "For concept drift, relabel and retrain" matches the concept-drift point better than the
+    data-drift one it shares words with, so it is not reported as a swap there."""
+    points = [
+        "Respond to real data drift by retraining or reweighting only if accuracy on the shifted inputs suffers",
+        "Respond to concept drift with fresh labels and a retrain on a recency-weighted window",
+    ]
+    question = "How should you respond to data drift and to concept drift?"
+    said = (
+        "When concept drift hits, the fix is fresh labels and a retrain, weighting recent "
+        "examples more heavily."
+    )
+    result = grader.grade(question, said, key_points=points)
+    assert result.misconceptions == [], result.misconceptions
+    wrong = "When data drift hits, the fix is fresh labels and a retrain, weighting recent examples more heavily."
+    result = grader.grade(question, wrong, key_points=points[1:])
+    assert [m.kind for m in result.misconceptions] == ["swapped-terms"]

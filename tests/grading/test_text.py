@@ -82,3 +82,11 @@ def test_a_range_lends_its_unit_to_a_bare_number_either_way() -> None:
     assert quantities(point) == quantities(said) == [(0.5, "bit/each"), (0.127, "bit/each")]
     assert quantities("we went from 3 replicas to 12") == [(3, "replicas"), (12, "replicas")]
     assert not numbers_disagree(point, said, 2)
+
+
+def test_coordinated_figures_share_the_last_unit() -> None:
+    said = (
+        "one call is 150 input and 5 output tokens, another 120,000 input and 2,000 output tokens"
+    )
+    assert [u for _v, u in quantities(said)] == ["token"] * 4
+    assert not numbers_disagree(said, "a call may carry a 100k-token document", 4)

@@ -11,11 +11,15 @@ import numpy.typing as npt
 from archprep.bank.model import KeyPoint
 from archprep.grading.encoder import Encoded, join
 from archprep.grading.features import QuestionContext, load_calibrations, pair_features
-from archprep.grading.misconceptions import evidence_contradiction
+from archprep.grading.misconceptions import (
+    evidence_contradiction,
+    preference_swap,
+    swapped_in_evidence,
+)
 from archprep.grading.numbers import numbers_agree, numbers_disagree
 from archprep.grading.pairmodel import PairModel
 from archprep.grading.result import KeyPointGrade, Misconception, Status
-from archprep.grading.text import sentence_shape
+from archprep.grading.text import normalise, sentence_shape
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,8 @@ def grade_key_points(
                 if not culprits:
                     continue  # the figures are another key point's, and right for it
                 span = alignment.spans[culprits[0]]  # quote the sentence with the figure
+            elif wrong[0] == "swapped-terms" and _about_another(points, alignment, i, j, cutoffs):
+                continue  # it uses the other term for the key point that is about that term
             if not any(start == span.start for start, _m in found):
                 kind, why = wrong
                 found.append((span.start, Misconception(kind, span.encoded.text, kp.text, why, i)))
@@ -272,6 +278,28 @@ def _wrong_figures(
         for col in (singles[start] for start in range(span.start, span.stop) if start in singles)
         if numbers_disagree(kp, alignment.spans[col].encoded.text, factor) and not excused(col)
     ]
+
+
+def _about_another(
+    points: Sequence[KeyPoint], alignment: Alignment, i: int, j: int, cutoffs: Cutoffs
+) -> bool:
+    """Whether span ``j``, which uses the partner of a term of key point ``i``, matches better
+    a key point that uses that partner and that it does not contradict: "for concept drift,
+    get fresh labels and retrain" is about the concept-drift point, not a swap in the
+    data-drift one."""
+    text = alignment.spans[j].encoded.text
+    swapped = swapped_in_evidence(points[i].text, text) or preference_swap(points[i].text, text)
+    if swapped is None:
+        return False
+    partner = swapped[1]
+    column = alignment.probability[:, j]
+    return any(
+        k != i
+        and column[k] >= max(cutoffs.partial, column[i])
+        and partner in normalise(other.text)
+        and evidence_contradiction(other.text, text) is None
+        for k, other in enumerate(points)
+    )
 
 
 def coverage(grades: Sequence[KeyPointGrade]) -> float:

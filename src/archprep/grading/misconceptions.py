@@ -31,6 +31,8 @@ _NOT_NEGATION = re.compile(
     r"\b(?:not only|not just|not merely|not simply|rather than only|rather than just|"
     r"rather than merely)\b"
 )
+# "not the licence price alone" also adds: the licence price counts, with more besides.
+_NOT_ALONE = re.compile(r"\bnot((?:\s+[\w-]+){1,3}\s+)(?:alone|by itself|on its own)\b")
 # A negation covers the next few content words of its clause.
 _BREAK = r";|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)\s+"
 _SCOPE_BREAK = re.compile(rf",|{_BREAK}", re.IGNORECASE)
@@ -394,7 +396,7 @@ def _pronoun(token: str, pronouns: frozenset[str] = _PRONOUNS) -> bool:
 
 @lru_cache(maxsize=20_000)
 def polarity(text: str) -> Polarity:
-    lowered = _NOT_NEGATION.sub("also", normalise(text))
+    lowered = _NOT_ALONE.sub(r"also\1", _NOT_NEGATION.sub("also", normalise(text)))
     reader = _PolarityReader()
     for statement in _STATEMENT_BREAK.split(lowered):
         context: list[str] = []  # the statement's words before the clause

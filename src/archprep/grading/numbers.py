@@ -53,6 +53,7 @@ _NAMED_BEFORE = frozenset("rank k temperature top-k top-p alpha r".split())
 _RATE = re.compile(r"\s*(?:each|apiece|per|every)\b|\s*/\s*[a-z]")
 _APPROX_WORDS = r"(?:about|around|roughly|approximately|approx|nearly)"
 _RANGE_TO = re.compile(rf"\s*to\s+(?:{_APPROX_WORDS}\s+)?(?=\d|$)")
+_COORDINATED = re.compile(r"\s*(?:(?:input|output|prompt|completion)\s+)?(?:and|or)\s+")
 # between a number with its unit and a bare one: "bits per parameter to about"
 _UNIT_THEN_TO = re.compile(
     rf"\s*[a-z-]+(?:\s+(?:per|each)(?:\s+[a-z-]+)?)?\s+to\s+(?:{_APPROX_WORDS}\s+)?"
@@ -99,10 +100,12 @@ def quantities(text: str) -> list[tuple[float, str]]:
             before = [t for t in before if t not in STOPWORDS and t not in _APPROX][-1:]
             unit = before[0] if before and before[0] in _NAMED_BEFORE else ""
         found.append((value, unit, m.start(), m.end()))
-    # a range "256 to 512 tokens": the first number takes the unit of the second
+    # a range "256 to 512 tokens", or "150 input and 5 output tokens": the first number
+    # takes the unit of the second
     for i in range(len(found) - 1, 0, -1):
         value, unit, start, _end = found[i - 1]
-        if not unit and _RANGE_TO.fullmatch(lowered[_end : found[i][2]]):
+        gap = lowered[_end : found[i][2]]
+        if not unit and (_RANGE_TO.fullmatch(gap) or _COORDINATED.fullmatch(gap)):
             found[i - 1] = (value, found[i][1], start, _end)
     # "from 0.5 bits per parameter to about 0.127": the second takes the unit of the first
     for i in range(1, len(found)):
