@@ -359,3 +359,16 @@ def test_a_sentence_about_the_partner_term_is_not_a_swap(grader: Grader) -> None
     wrong = "When data drift hits, the fix is fresh labels and a retrain, weighting recent examples more heavily."
     result = grader.grade(question, wrong, key_points=points[1:])
     assert [m.kind for m in result.misconceptions] == ["swapped-terms"]
+
+
+def test_claiming_an_absolute_the_point_rules_out() -> None:
+    point = "Guardrail classifiers cut the rate of successful jailbreaks but never reach zero"
+    assert evidence_contradiction(
+        point, "With good guardrail classifiers the jailbreak success rate goes to zero."
+    ) == ("negation", "Claims the absolute the model answer rules out.")
+    assert (
+        evidence_contradiction(
+            point, "Guardrail classifiers cut the jailbreak success rate, though never to zero."
+        )
+        is None
+    )

@@ -608,7 +608,18 @@ def evidence_contradiction(
     flips = _flipped(ev, kp) & shared
     if len(flips) >= 2:
         return "negation", "Says the opposite of the model answer (the negation is flipped)."
+    if flips & _ABSOLUTE and len(shared) >= 3:
+        return "negation", "Claims the absolute the model answer rules out."
     return None
+
+
+# An absolute claim is a statement of its own: "gets the success rate to zero" against "never
+# reaches zero" flips one word, but the word that matters.
+_ABSOLUTE = frozenset(
+    stem(w)
+    for w in "zero eliminate eliminates eliminated elimination always guarantee guarantees "
+    "guaranteed completely entirely fully perfect perfectly".split()
+)
 
 
 # ---- reversed relations --------------------------------------------------------------------
