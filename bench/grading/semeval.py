@@ -34,11 +34,15 @@ class Item:
     references: tuple[str, ...]
     answer: str
     correct: bool
+    label: str = (
+        ""  # the annotators' label: correct, incorrect, or with three ways also contradictory
+    )
 
 
-def load_split(name: str, zip_path: Path = DEFAULT_ZIP) -> list[Item]:
-    """Every student answer of one split, in file order."""
-    prefix = SPLITS[name]
+def load_split(name: str, zip_path: Path = DEFAULT_ZIP, ways: int = 2) -> list[Item]:
+    """Every student answer of one split, in file order. ``ways=3`` reads the same answers with
+    the three-way labels, which tell contradictory answers apart from other incorrect ones."""
+    prefix = SPLITS[name] if ways == 2 else SPLITS[name].replace("/2way/", "/3way/")
     items: list[Item] = []
     with zipfile.ZipFile(zip_path) as zf:
         for entry in sorted(zf.namelist()):
@@ -57,5 +61,6 @@ def load_split(name: str, zip_path: Path = DEFAULT_ZIP) -> list[Item]:
             for ans in root.iter("studentAnswer"):
                 text = (ans.text or "").strip()
                 if text:
-                    items.append(Item(qid, question, refs, text, ans.get("accuracy") == "correct"))
+                    label = ans.get("accuracy") or ""
+                    items.append(Item(qid, question, refs, text, label == "correct", label))
     return items

