@@ -366,6 +366,8 @@ def test_claiming_an_absolute_the_point_rules_out() -> None:
     assert evidence_contradiction(
         point, "With good guardrail classifiers the jailbreak success rate goes to zero."
     ) == ("negation", "Claims the absolute the model answer rules out.")
+    said = "Guardrail classifiers cut the rate of successful jailbreaks to zero."
+    assert negation_flip(said, [Target(point)]) is not None
     assert (
         evidence_contradiction(
             point, "Guardrail classifiers cut the jailbreak success rate, though never to zero."

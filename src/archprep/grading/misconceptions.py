@@ -516,7 +516,7 @@ def negation_flip(sentence: str, targets: Sequence[Target]) -> Target | None:
         if len(shared) < 4 or len(shared) < 0.6 * len(their_words):
             continue
         flips = _flipped(mine, theirs) & shared
-        if len(flips) >= 2:
+        if len(flips) >= 2 or flips & _ABSOLUTE:
             return t
     return None
 
