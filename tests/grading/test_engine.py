@@ -142,3 +142,28 @@ def test_figures_are_checked_against_the_point_they_belong_to(grader: Grader) ->
     wrong = right.replace("about 140 GB, so you need at least two 80 GB GPUs", "about 14 GB")
     found = grader.grade(question, wrong, key_points=points).misconceptions
     assert [(m.kind, m.statement) for m in found] == [("wrong-number", wrong.split(". ")[1])], found
+
+
+def test_a_compound_key_point_can_be_made_in_parts(grader: Grader) -> None:
+    point = (
+        "Filter retrieval by the user's document permissions synced from the source ACLs; "
+        "never rely on the prompt to make the model withhold restricted content"
+    )
+    question = "How do you keep an internal RAG assistant from leaking documents?"
+    answer = (
+        "Every chunk is indexed with the groups allowed to read it, synced from the source "
+        "system's ACLs, and retrieval filters on the user's groups. "
+        "Separately, the architecture diagram shows the ingestion workers and the vector store. "
+        "I would never rely on the prompt to make the model withhold restricted content, "
+        "because a prompt is not a security boundary."
+    )
+    graded = grader.grade(question, answer, key_points=[point])
+    kp = graded.key_points[0]
+    assert kp.status in ("covered", "partial") and kp.credit > 0.5, kp
+    assert kp.note is not None and kp.note.startswith("made in parts"), kp
+    assert kp.evidence is not None and kp.evidence in answer
+    # A part that is contradicted takes the whole point with it.
+    denied = answer.replace("I would never rely", "I would rely")
+    result = grader.grade(question, denied, key_points=[point])
+    assert result.key_points[0].credit == 0 and result.misconceptions
+    assert result.misconceptions[0].key_point == 0

@@ -302,6 +302,48 @@ def _about_another(
     )
 
 
+def merge_parts(
+    grades: Sequence[KeyPointGrade],
+    found: list[tuple[int, Misconception]],
+    count: int,
+    compound: Sequence[tuple[int, Sequence[str]]],
+) -> tuple[list[KeyPointGrade], list[tuple[int, Misconception]]]:
+    """The first ``count`` grades (the rubric's key points), each compound one credited with the
+    mean of its parts' credits when that is more than the whole earned: an answer that makes
+    the parts of "enforce permissions at retrieval; never rely on the LLM to withhold content"
+    in two sentences has stated the point. The parts' grades follow the key points', in the
+    order of ``compound``; a misconception found against a part is charged to its key point."""
+    out = list(grades[:count])
+    parent: dict[int, int] = {}
+    start = count
+    for i, parts in compound:
+        own = grades[start : start + len(parts)]
+        parent.update((k, i) for k in range(start, start + len(parts)))
+        start += len(parts)
+        whole = out[i]
+        credit = sum(g.credit for g in own) / len(own)
+        if credit <= whole.credit or (whole.note or "").startswith("contradicted"):
+            continue
+        best = max(own, key=lambda g: g.credit)
+        covered = sum(g.status == "covered" for g in own)
+        status: Status = (
+            "covered" if whole.status == "covered" or covered == len(own) else "partial"
+        )
+        out[i] = KeyPointGrade(
+            whole.text,
+            status,
+            best.evidence,
+            round(max(whole.similarity, sum(g.similarity for g in own) / len(own)), 3),
+            whole.weight,
+            round(credit, 3),
+            f"made in parts across the answer ({covered} of {len(own)} parts covered)",
+        )
+    for _start, m in found:
+        if m.key_point is not None and m.key_point >= count:
+            m.key_point = parent[m.key_point]
+    return out, found
+
+
 def coverage(grades: Sequence[KeyPointGrade]) -> float:
     """Weighted share of the rubric earned, 0-1: the backbone of the score."""
     total = sum(g.weight for g in grades)

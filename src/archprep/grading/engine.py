@@ -18,6 +18,7 @@ from archprep.grading.align import (
     build_spans,
     coverage,
     grade_key_points,
+    merge_parts,
 )
 from archprep.grading.encoder import Encoded, TextEncoder
 from archprep.grading.features import QuestionContext
@@ -31,7 +32,7 @@ from archprep.grading.result import (
     Misconception,
     StudyItem,
 )
-from archprep.grading.rubric import derive_key_points, reference_sentences
+from archprep.grading.rubric import compound_parts, derive_key_points, reference_sentences
 from archprep.grading.structure import check_structure
 from archprep.grading.text import clip, content_stems, sentence_shape, split_sentences
 from archprep.settings import Settings
@@ -270,10 +271,20 @@ class Grader:
         sentences = split_sentences(answer)[:MAX_SENTENCES]
         ref_sentences = reference_sentences(rubric.reference) if rubric.reference else []
         kp_texts = [k.text for k in rubric.key_points]
-        encoded = self.encoder.encode([rubric.question, *kp_texts, *sentences])
+        # A written key point that joins statements with ";" is also graded part by part, as
+        # an answer often makes the parts in different sentences. (Derived points are already
+        # cut from the model answer at clause breaks.)
+        compound = [
+            (i, compound_parts(t) if rubric.source != "derived" else [])
+            for i, t in enumerate(kp_texts)
+        ]
+        compound = [(i, parts) for i, parts in compound if parts]
+        part_points = [KeyPoint(p) for _i, parts in compound for p in parts]
+        rows = [*kp_texts, *(k.text for k in part_points)]
+        encoded = self.encoder.encode([rubric.question, *rows, *sentences])
         q_enc = encoded[0]
-        kp_enc = encoded[1 : 1 + len(kp_texts)]
-        ans_enc = encoded[1 + len(kp_texts) :]
+        kp_enc = encoded[1 : 1 + len(rows)]
+        ans_enc = encoded[1 + len(rows) :]
 
         targets = [Target(t, i) for i, t in enumerate(kp_texts)]
         targets += [Target(t) for t in ref_sentences]
@@ -295,9 +306,10 @@ class Grader:
         # A model answer's worked example is not the only right one: derived points only
         # object to figures that are far off.
         factor = 4.0 if rubric.source == "derived" else 2.0
-        grades, contradictions = grade_key_points(
-            rubric.key_points, alignment, cutoffs, number_factor=factor
+        every, contradictions = grade_key_points(
+            [*rubric.key_points, *part_points], alignment, cutoffs, number_factor=factor
         )
+        grades, contradictions = merge_parts(every, contradictions, len(kp_texts), compound)
         flagged = {i for i, _m in found}
         for start, m in contradictions:
             if start not in flagged:
@@ -318,7 +330,7 @@ class Grader:
         )
         penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * len(misconceptions))
         # Staying on topic earns a little only while the answer says nothing wrong.
-        on_topic = 0.0 if misconceptions else relevance(kp_enc, ans_enc)
+        on_topic = 0.0 if misconceptions else relevance(kp_enc[: len(kp_texts)], ans_enc)
         covered = coverage(grades)
         if structure.story is not None:
             # Behavioral key points describe qualities of a story, which wording alone shows

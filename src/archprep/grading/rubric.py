@@ -34,6 +34,15 @@ class Candidate:
     salience: float = 0.0
 
 
+def compound_parts(key_point: str) -> list[str]:
+    """The statements a key point joins with ";" ("enforce permissions at retrieval time; never
+    rely on the LLM to withhold content"), each with three content words or more; empty when it
+    states one thing."""
+    parts = [p.strip(" .") for p in key_point.split(";")]
+    parts = [p for p in parts if len(content_stems(p)) >= 3]
+    return parts if len(parts) > 1 else []
+
+
 def reference_sentences(reference: str) -> list[str]:
     """The model answer's statements: headings and label-only fragments dropped."""
     return [s for _section, s in _statements(reference)]
