@@ -1,7 +1,8 @@
 """Grading bench: SemEval-2013 Task 7 2-way macro-F1, the own dev set, and grading latency.
 
-``python -m bench grading``; ``BENCH_GRADING=dev,flags,semeval,latency`` picks parts (default:
-all). ``flags`` counts misconception reports on SemEval training answers by their label.
+``python -m bench grading``; ``BENCH_GRADING=dev,flags,self,semeval,latency`` picks parts
+(default: all). ``flags`` counts misconception reports on SemEval training answers by their
+label; ``self`` grades the bank's model answers against their own key points.
 """
 
 from __future__ import annotations
@@ -322,13 +323,39 @@ def bench_flags(zip_path: Path = DEFAULT_ZIP) -> None:
         print(f"  {split[6:]:20s}{len(items):9d}{share:9.1%}{flagged:9d}{right:17d}   {kinds}")
 
 
+def bench_self(grader: Grader) -> None:
+    """Each bank question's own model answer graded against its own key points: an answer
+    the rubric was written from should score high and draw no misconception, so every
+    report here is a false accusation a candidate who answers that well would see."""
+    questions = load_questions([builtin_content_dir()])
+    scores: list[float] = []
+    reported: dict[str, int] = defaultdict(int)
+    flagged = 0
+    started = time.perf_counter()
+    for q in questions:
+        result = grader.grade(q, q.answer)
+        scores.append(result.score)
+        flagged += bool(result.misconceptions)
+        for m in result.misconceptions:
+            reported[m.kind] += 1
+    kinds = "  ".join(f"{k} {n}" for k, n in sorted(reported.items())) or "none"
+    print(
+        f"model answers graded against their own key points ({len(questions)} questions, "
+        f"{time.perf_counter() - started:.0f} s)\n"
+        f"  score median {np.median(scores):.1f}, 10th percentile {np.percentile(scores, 10):.1f}; "
+        f"{flagged} drew a misconception report ({sum(reported.values())} reports: {kinds})"
+    )
+
+
 def main() -> None:
-    parts = os.environ.get("BENCH_GRADING", "dev,flags,semeval,latency").split(",")
+    parts = os.environ.get("BENCH_GRADING", "dev,flags,self,semeval,latency").split(",")
     grader = _grader()
     if "dev" in parts:
         bench_devset(grader)
     if "flags" in parts:
         bench_flags()
+    if "self" in parts:
+        bench_self(grader)
     if "semeval" in parts:
         bench_semeval(grader)
     if "latency" in parts:

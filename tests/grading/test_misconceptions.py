@@ -374,3 +374,32 @@ def test_claiming_an_absolute_the_point_rules_out() -> None:
         )
         is None
     )
+
+
+def test_wording_that_agrees_is_not_read_as_denial() -> None:
+    # "prefer X over Y" sets Y aside as "X instead of Y" does.
+    assert (
+        evidence_contradiction(
+            "Prefer a low-rank adapter over full fine-tuning for a small dataset",
+            "For a small dataset, a low-rank adapter instead of full fine-tuning.",
+        )
+        is None
+    )
+    # "forbids", "removing", "a poor choice" deny without a "not".
+    assert (
+        evidence_contradiction(
+            "Recourse forbids changes to immutable or protected features",
+            "Never suggest changes to immutable or protected features.",
+        )
+        is None
+    )
+    assert (
+        evidence_contradiction(
+            "The new protocol version is stateless, removing the session handshake entirely",
+            "There is no session handshake in the new protocol version.",
+        )
+        is None
+    )
+    # A sentence that states the target's own relation does not reverse it.
+    same = "Run the moderation check alongside generation and cancel generation if the check fails."
+    assert reversed_relation(same, [Target(same)]) is None

@@ -90,3 +90,15 @@ def test_coordinated_figures_share_the_last_unit() -> None:
     )
     assert [u for _v, u in quantities(said)] == ["token"] * 4
     assert not numbers_disagree(said, "a call may carry a 100k-token document", 4)
+
+
+def test_results_bits_and_daily_rates() -> None:
+    # What follows "=" is the result of the sum, a stated figure.
+    assert (45, "ms") in quantities("10 ms queue + 15 ms model + 20 ms rerank = 45 ms")
+    assert not numbers_disagree("a budget that sums to 45 ms", "10 ms + 15 ms + 20 ms = 45 ms", 2)
+    # Gigabits are not gigabytes.
+    assert quantities("a 1,120 Gb transfer") == [] and quantities("140 GB of weights") == [
+        (140, "gb")
+    ]
+    said = "50k documents × 45 s = 2.25M s = 625 hours/day, about 78 people on 8-hour shifts"
+    assert not numbers_disagree("about 625 hours of review a day", said, 2)

@@ -38,13 +38,18 @@ _BREAK = r";|:\s|\.\s|\s+(?:but|whereas|while|although|because|so that|so|which)
 _SCOPE_BREAK = re.compile(rf",|{_BREAK}", re.IGNORECASE)
 SCOPE_WORDS = 3
 _CONTRAST_OPENING = re.compile(r"\W*(?:instead of|rather than|as opposed to)\b")
+# "prefer X over Y" sets Y aside like "X rather than Y".
+_PREFER_OVER = re.compile(r"\b(prefer\w*\b[^.;:]*?)\s+over\s+")
 # "otherwise X" states what happens when a condition fails, so it asserts X no more than "if".
-_CONDITIONAL = re.compile(r"\b(?:whether|if|unless|otherwise|else)\b")
+# So is ", or X" after an instruction ("standardise first, or large features dominate").
+_CONDITIONAL = re.compile(r"\b(?:whether|if|unless|otherwise|else)\b|^\s*or\b")
 # Words that negate without a "not": a clause holding one is left out of flip checks.
 _IMPLICIT_NEGATIVE = re.compile(
     r"\b(?:insensitive|independent\w*|exclud\w*|differ\w*|avoid\w*|skip\w*|lack\w*|fail\w*|"
     r"ignor\w*|prevent\w*|stop\w*|\w+-free|hardly|rarely|seldom|unlike|instead|rather|except|"
-    r"absent|missing|unaffected|unchanged|irrespective|regardless|neither|nor)\b"
+    r"absent|missing|unaffected|unchanged|irrespective|regardless|neither|nor|remov\w*|"
+    r"forbid\w*|prohibit\w*|disallow\w*|refus\w*|reject\w*|poor|flaw\w*|mistake\w*|"
+    r"anti-pattern\w*|impossible|infeasible)\b"
 )
 
 _UP = (
@@ -397,6 +402,7 @@ def _pronoun(token: str, pronouns: frozenset[str] = _PRONOUNS) -> bool:
 @lru_cache(maxsize=20_000)
 def polarity(text: str) -> Polarity:
     lowered = _NOT_ALONE.sub(r"also\1", _NOT_NEGATION.sub("also", normalise(text)))
+    lowered = _PREFER_OVER.sub(r"\1 rather than ", lowered)
     reader = _PolarityReader()
     for statement in _STATEMENT_BREAK.split(lowered):
         context: list[str] = []  # the statement's words before the clause
@@ -648,6 +654,8 @@ def reversed_relation(sentence: str, targets: Sequence[Target]) -> Target | None
         if not subj or not obj:
             continue
         for t in targets:
+            if (verb, subj, obj) in _relations(t.text):
+                continue  # the target states this very relation too
             for verb_t, subj_t, obj_t in _relations(t.text):
                 if verb_t != verb:
                     continue

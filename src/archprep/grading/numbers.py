@@ -69,15 +69,19 @@ def quantities(text: str) -> list[tuple[float, str]]:
     """(value, unit) pairs: ``41.9M parameters`` -> (41.9e6, "parameter"), ``k ≈ 60`` ->
     (60, "k"), ``10-20%`` -> (10, "%"), (20, "%"); a share names what it is a share of when a
     word follows (``90% recall`` -> (90, "%recal")). Numbers with no recognisable unit are left out."""
-    lowered = normalise(text).replace("≈", " ").replace("~", " ")
+    # "1,120 Gb" is gigabits, not the gigabytes of "140 GB": only the case tells them apart.
+    lowered = normalise(re.sub(r"(\d\s*[KMGT])b\b", r"\1bit", text))
+    lowered = lowered.replace("≈", " ").replace("~", " ")
     lowered = re.sub(r"(\d)\s*(?:percent|per cent)\b", r"\1%", lowered)
     lowered = re.sub(r"(\d)\s*[-–]\s*(\d)", r"\1 to \2", lowered)
     found: list[tuple[float, str, int, int]] = []
     for m in _QUANTITY.finditer(lowered):
         if re.match(r"\s*(?:[x×*/+=^]|->)(?!\w{2})", lowered[m.end() :]) or re.search(
-            r"(?:[x×*/+=^]|->)\s*$", lowered[: m.start()]
+            r"(?:[x×*/+^]|->)\s*$", lowered[: m.start()]
         ):
-            continue  # a term of a formula (2 × 32 × 8, 1/(k + rank)), not a stated quantity
+            # a term of a formula (2 × 32 × 8, 1/(k + rank)), not a stated quantity; what
+            # follows "=" is the result, which is one
+            continue
         try:
             value = float(m.group(1).replace(",", ""))
         except ValueError:
@@ -128,19 +132,21 @@ def numbers_disagree(expected: str, given: str, factor: float = 1.5) -> bool:
     """True when ``given`` states a quantity in a unit ``expected`` also uses, and none of its
     values is within ``factor`` of the expected ones (e.g. 4 billion vs 41.9M parameters).
 
-    A rate in ``given`` ("20 chunks each") is compared with rates only, never with a total
-    ("100M chunks"); a plain figure in ``given`` is compared with rates too, as an answer
-    often leaves the "per parameter" of "2 bits" unsaid."""
+    A rate in ``given`` ("20 chunks each") is never held against a total ("100M chunks") on
+    its own; a plain figure is compared with rates too, as an answer often leaves the "per
+    parameter" of "2 bits" unsaid, and then the unit's rates in ``given`` count as well
+    ("625 hours/day" answers "625 hours a day" next to "8-hour shifts")."""
     mine = quantities(given)
     theirs = quantities(expected)
-    for unit in {u for _v, u in mine}:
-        if unit.endswith("/each"):
-            exp = [v for v, u in theirs if u == unit]
+    for base in {u.removesuffix("/each") for _v, u in mine}:
+        plain = [v for v, u in mine if u == base]
+        got = plain + [v for v, u in mine if u == f"{base}/each"]
+        if plain:
+            exp = [v for v, u in theirs if u.removesuffix("/each") == base]
         else:
-            exp = [v for v, u in theirs if u.removesuffix("/each") == unit]
+            exp = [v for v, u in theirs if u == f"{base}/each"]
         if not exp:
             continue
-        got = [v for v, u in mine if u == unit]
         lo, hi = min(exp) / factor, max(exp) * factor
         if not any(lo <= v <= hi for v in got):
             return True
