@@ -403,3 +403,10 @@ def test_wording_that_agrees_is_not_read_as_denial() -> None:
     # A sentence that states the target's own relation does not reverse it.
     same = "Run the moderation check alongside generation and cancel generation if the check fails."
     assert reversed_relation(same, [Target(same)]) is None
+
+
+def test_or_after_an_instruction_supposes() -> None:
+    point = "Scale the inputs before clustering so that large-unit columns do not dominate the distances"
+    said = "Scale the inputs first, or large-unit columns dominate the distances."
+    assert evidence_contradiction(point, said) is None
+    assert evidence_contradiction(point, "Large-unit columns dominate the distances after scaling.")
