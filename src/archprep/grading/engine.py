@@ -70,7 +70,6 @@ class Rubric:
     reference: str
     source: str
     extra: dict[str, Any] = field(default_factory=dict)
-    calculators: list[str] = field(default_factory=list)
 
 
 def _key_point(k: KeyPoint | str) -> KeyPoint:
@@ -180,11 +179,11 @@ class Grader:
         """Resolve what to grade against: given key points, authored ones, or derived ones."""
         if isinstance(question, Question):
             q_text, q_id, kind = question.question, question.id, question.kind
-            extra, calculators = question.extra, list(question.calculators)
+            extra = question.extra
             ref = reference if reference is not None else question.answer
             authored = list(question.key_points)
         else:
-            q_text, q_id, kind, extra, calculators = question, None, "concept", {}, []
+            q_text, q_id, kind, extra = question, None, "concept", {}
             ref, authored = reference or "", []
         if key_points:
             points, source = [_key_point(k) for k in key_points if str(k).strip()], "given"
@@ -201,7 +200,7 @@ class Grader:
             raise UserError(
                 "nothing to grade against: give a reference answer or at least one key point"
             )
-        return Rubric(q_text, q_id, kind, points, ref, source, dict(extra), calculators)
+        return Rubric(q_text, q_id, kind, points, ref, source, dict(extra))
 
     def grade(
         self,
@@ -275,10 +274,10 @@ class Grader:
         # an answer often makes the parts in different sentences. (Derived points are already
         # cut from the model answer at clause breaks.)
         compound = [
-            (i, compound_parts(t) if rubric.source != "derived" else [])
+            (i, parts)
             for i, t in enumerate(kp_texts)
+            if rubric.source != "derived" and (parts := compound_parts(t))
         ]
-        compound = [(i, parts) for i, parts in compound if parts]
         part_points = [KeyPoint(p) for _i, parts in compound for p in parts]
         rows = [*kp_texts, *(k.text for k in part_points)]
         encoded = self.encoder.encode([rubric.question, *rows, *sentences])

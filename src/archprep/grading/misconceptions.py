@@ -49,7 +49,15 @@ _IMPLICIT_NEGATIVE = re.compile(
     r"ignor\w*|prevent\w*|stop\w*|\w+-free|hardly|rarely|seldom|unlike|instead|rather|except|"
     r"absent|missing|unaffected|unchanged|irrespective|regardless|neither|nor|remov\w*|"
     r"forbid\w*|prohibit\w*|disallow\w*|refus\w*|reject\w*|poor|flaw\w*|mistake\w*|"
-    r"anti-pattern\w*|impossible|infeasible)\b"
+    r"anti-pattern\w*|infeasible)\b"
+)
+
+# An absolute claim is a statement of its own: "gets the success rate to zero" against "never
+# reaches zero" flips one word, but the word that matters.
+_ABSOLUTE = frozenset(
+    stem(w)
+    for w in "zero eliminate eliminates eliminated elimination always guarantee guarantees "
+    "guaranteed completely entirely fully perfect perfectly".split()
 )
 
 _UP = (
@@ -617,15 +625,6 @@ def evidence_contradiction(
     if flips & _ABSOLUTE and len(shared) >= 3:
         return "negation", "Claims the absolute the model answer rules out."
     return None
-
-
-# An absolute claim is a statement of its own: "gets the success rate to zero" against "never
-# reaches zero" flips one word, but the word that matters.
-_ABSOLUTE = frozenset(
-    stem(w)
-    for w in "zero eliminate eliminates eliminated elimination always guarantee guarantees "
-    "guaranteed completely entirely fully perfect perfectly".split()
-)
 
 
 # ---- reversed relations --------------------------------------------------------------------
