@@ -7,6 +7,7 @@ from dataclasses import replace
 from archprep.bank.model import Question
 from archprep.grading import Grader, GradeResultModel
 from archprep.grading.result import from_json
+from archprep.scheduling import Grade, suggested_grade
 
 FULL = (
     "Data drift, or covariate shift, means the input distribution P(X) changes while the mapping "
@@ -167,3 +168,26 @@ def test_a_compound_key_point_can_be_made_in_parts(grader: Grader) -> None:
     result = grader.grade(question, denied, key_points=[point])
     assert result.key_points[0].credit == 0 and result.misconceptions
     assert result.misconceptions[0].key_point == 0
+
+
+def test_a_complete_answer_in_note_form_earns_a_good_rating(
+    grader: Grader, bank: dict[str, Question]
+) -> None:
+    # Every key point, stated as terse notes rather than spoken prose: a candidate who answers
+    # like this knows the material, and the suggested rating must say so.
+    notes = (
+        "- BN: statistics per channel over the batch; LN: per sample over its features.\n"
+        "- BN at inference: running averages from training, so train and eval behave "
+        "differently.\n"
+        "- Transformers: tiny per-GPU batches, padding and variable lengths make batch "
+        "statistics noisy.\n"
+        "- RMSNorm: no mean-centring and no bias, so cheaper; the default in recent LLMs.\n"
+        "- Pre-LN: clean residual path, trains stably at depth; the original layout was "
+        "post-LN.\n"
+        "- CNN serving: fold BN into the previous convolution, free at inference."
+    )
+    graded = grader.grade(bank["deep-learning/batchnorm-vs-layernorm"], notes)
+    assert not graded.misconceptions, graded.misconceptions
+    assert suggested_grade(graded.score) >= Grade.GOOD, graded.score
+    explained = [k for k in graded.key_points if k.note and k.note.startswith("named but not")]
+    assert not explained, explained

@@ -43,6 +43,22 @@ def test_a_term_list_is_not_an_explanation() -> None:
     assert enumeration.explanatory
 
 
+def test_a_terse_note_with_a_verb_or_an_equation_is_a_statement() -> None:
+    note = sentence_shape(
+        "Transformers: tiny per-GPU batches, padding and variable lengths make batch statistics "
+        "noisy."
+    )
+    assert note.explanatory and not note.list_like
+    assert sentence_shape(
+        "Failover time = detection + DNS propagation ≈ 90 s worst case."
+    ).explanatory
+    # Many short items stay a list, verbs or not.
+    listed = sentence_shape(
+        "Frozen base, trained adapters, rank r, alpha, merged weights, no latency."
+    )
+    assert listed.list_like
+
+
 def test_negation_scope_covers_the_next_few_words() -> None:
     p = polarity("Data drift does not necessarily reduce accuracy, so investigate it")
     assert {"necessari", "reduc", "accuraci"} <= p.negated and "investigat" in p.clean

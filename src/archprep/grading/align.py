@@ -42,9 +42,11 @@ class Cutoffs:
         return "partial" if p >= self.partial else "missed"
 
 
-# Set on the development set (docs/grading.md). Derived key points are whole model-answer
-# sentences, longer than authored ones, so one answer sentence matches them with a lower P.
-AUTHORED = Cutoffs(partial=0.34, covered=0.58, floor=0.3, full=0.65)
+# Set on half of the development set by bench/grading/tune_cutoffs.py (docs/grading.md): the
+# ordering of answers by quality, and how close each score comes to the share of the points
+# its answer states. Derived key points are whole model-answer sentences, longer than
+# authored ones, so one answer sentence matches them with a lower P.
+AUTHORED = Cutoffs(partial=0.34, covered=0.48, floor=0.2, full=0.55)
 DERIVED = Cutoffs(partial=0.30, covered=0.48, floor=0.15, full=0.65)
 # A span that names the terms without explaining them (a bare list) earns at most this share.
 LIST_CREDIT_CAP = 0.25

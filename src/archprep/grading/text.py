@@ -285,13 +285,19 @@ def sentence_shape(sentence: str) -> Shape:
         return Shape(0, 0.0, False, True)
     function = sum(1 for t in toks if t in FUNCTION_WORDS or t in NEGATION_CUES)
     ratio = function / n
-    relation = any(_verbish(t) for t in toks) or any(
-        t.endswith("n't") or t in NEGATION_CUES for t in toks
+    # An equation ("failover = detection + propagation ≈ 90 s") states a relation too.
+    relation = (
+        any(_verbish(t) or t.endswith("n't") or t in NEGATION_CUES for t in toks)
+        or re.search(r"[=≈]", sentence) is not None
     )
     items = [i.strip() for i in re.split(r"[,;/|]|\band\b|\bor\b", sentence) if i.strip()]
     lengths = sorted(len(tokens(i)) for i in items)
     median = lengths[len(lengths) // 2] if lengths else 0
-    # Many short comma-separated items with little grammar, or almost no grammar at all.
-    list_like = (len(items) >= 5 and median <= 4 and ratio < 0.2) or (n >= 8 and ratio < 0.15)
+    # Many short comma-separated items with little grammar, or almost no grammar and no verb
+    # at all: a terse note that has one ("small batches and padding make the statistics
+    # noisy") is a statement.
+    list_like = (len(items) >= 5 and median <= 4 and ratio < 0.2) or (
+        n >= 8 and ratio < 0.15 and not relation
+    )
     list_like = list_like or (len(items) >= 3 and median <= 2 and ratio < 0.2)
     return Shape(n, ratio, relation, list_like)
