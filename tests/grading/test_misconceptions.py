@@ -410,3 +410,14 @@ def test_or_after_an_instruction_supposes() -> None:
     said = "Scale the inputs first, or large-unit columns dominate the distances."
     assert evidence_contradiction(point, said) is None
     assert evidence_contradiction(point, "Large-unit columns dominate the distances after scaling.")
+
+
+def test_an_optional_step_in_brackets_dismisses_nothing() -> None:
+    point = "Only store answers that passed the safety filters, and evict them on a thumbs-down"
+    said = (
+        "Store an answer only after the safety filters pass it, wait for a second similar "
+        "question before storing (optional), and evict on a thumbs-down."
+    )
+    assert evidence_contradiction(point, said) is None
+    hit = evidence_contradiction(point, "Evicting on a thumbs-down is optional, store answers.")
+    assert hit is not None and hit[0] == "negation"

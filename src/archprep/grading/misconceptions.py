@@ -23,6 +23,9 @@ from archprep.grading.text import (
 )
 
 _ASIDE = re.compile(r"(?<=\w)\s+\([^()]{1,40}\)")  # "data (covariate) drift" -> "data drift"
+# "Require two misses before caching (optional)" marks a step as optional; it dismisses
+# nothing the way "caching is pointless" does.
+_OPTIONAL_ASIDE = re.compile(r"\s*\(optional(?: step)?\)")
 _NEUTRAL = re.compile(
     r"encoder-decoder|bias-variance|precision-recall|precision and recall|before and after"
 )
@@ -409,7 +412,8 @@ def _pronoun(token: str, pronouns: frozenset[str] = _PRONOUNS) -> bool:
 
 @lru_cache(maxsize=20_000)
 def polarity(text: str) -> Polarity:
-    lowered = _NOT_ALONE.sub(r"also\1", _NOT_NEGATION.sub("also", normalise(text)))
+    lowered = _OPTIONAL_ASIDE.sub("", normalise(text))
+    lowered = _NOT_ALONE.sub(r"also\1", _NOT_NEGATION.sub("also", lowered))
     lowered = _PREFER_OVER.sub(r"\1 rather than ", lowered)
     reader = _PolarityReader()
     for statement in _STATEMENT_BREAK.split(lowered):
