@@ -110,9 +110,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
 
     results = []
+    # Floor and full credit on fixed grids, so a rerun searches the same settings whatever the
+    # current ones are; the no-credit cut around the current one.
     grid = itertools.product(
         (base.partial - 0.04, base.partial, base.partial + 0.04),
-        (base.floor - 0.1, base.floor - 0.05, base.floor),
+        (0.1, 0.15, 0.2, 0.25, 0.3),
         (0.45, 0.5, 0.55, 0.6, 0.65),
     )
     for partial, floor, full in grid:
