@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from archprep.bank.model import DERIVED_KEY_POINTS, Question
 from archprep.embeddings import ModelUnavailable, load_embedder
 from archprep.errors import UserError
 from archprep.importers import import_file
@@ -185,7 +186,8 @@ def test_every_fixture_imports_through_the_service(
         store.close()
 
 
-def test_tabular_fields_are_kept(sqlite_url: str) -> None:
+def imported_csv_deck(sqlite_url: str) -> dict[str, Question]:
+    """``deck.csv`` imported offline into a fresh store, by question text."""
     from archprep.store import open_store
 
     store = open_store(sqlite_url)
@@ -193,9 +195,13 @@ def test_tabular_fields_are_kept(sqlite_url: str) -> None:
         user = seed(store)
         import_file(store, user, FIXTURES / "deck.csv", now=NOW, settings=offline(store))
         with store.session() as s:
-            by_q = {q.question: q for q in list_questions(s, user, deck="deck")}
+            return {q.question: q for q in list_questions(s, user, deck="deck")}
     finally:
         store.close()
+
+
+def test_tabular_fields_are_kept(sqlite_url: str) -> None:
+    by_q = imported_csv_deck(sqlite_url)
     slo = by_q["What is an SLO?"]
     assert (slo.category, slo.level, slo.kind) == ("mlops", "basic", "concept")
     assert [k.text for k in slo.key_points] == [
@@ -207,6 +213,23 @@ def test_tabular_fields_are_kept(sqlite_url: str) -> None:
         slo.tags
     )
     assert by_q["Why shard a vector index?"].kind == "design"
+
+
+def test_points_picked_at_import_are_graded_as_derived_ones(sqlite_url: str) -> None:
+    """An answer imported without key points gets the ones the grader would pick from it itself,
+    marked so that grading treats them as picked, not written (rubric source "derived")."""
+    from archprep.grading import Grader
+
+    by_q = imported_csv_deck(sqlite_url)
+    written, picked = by_q["What is an SLO?"], by_q["How do you detect label drift?"]
+    assert DERIVED_KEY_POINTS not in written.extra
+    assert picked.extra[DERIVED_KEY_POINTS] is True
+    grader = Grader(None)
+    own = grader.rubric(picked.question, reference=picked.answer)
+    assert [k.text for k in picked.key_points] == [k.text for k in own.key_points]
+    answer = "Compare the label distribution over time against training with PSI."
+    assert grader.grade(picked, answer).rubric_source == "derived"
+    assert grader.grade(written, "A target for a reliability metric.").rubric_source == "authored"
 
 
 def test_kind_inference() -> None:

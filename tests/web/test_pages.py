@@ -277,6 +277,24 @@ def test_import_preview_can_be_cancelled(client: TestClient) -> None:
     assert bad.status_code == 400 and "empty" in bad.text
 
 
+def test_an_imported_answer_shows_that_its_key_points_were_picked(client: TestClient) -> None:
+    token = csrf_of(client, "/import")
+    deck = (
+        b"question,answer\nWhat is a canary release?,Ship the new version to a small share of "
+        b"traffic first. Compare its error rate and latency with the old one. Widen the share in "
+        b"steps and roll back automatically when a guardrail metric degrades.\n"
+    )
+    preview = client.post("/import", data={"csrf_token": token, "deck": "ops"},
+                          files={"file": ("ops.csv", deck, "text/csv")})  # fmt: skip
+    draft = re.search(r'name="draft_id" value="([^"]+)"', preview.text).group(1)  # type: ignore[union-attr]
+    done = client.post("/import/confirm", data={"csrf_token": token, "draft_id": draft})
+    assert done.status_code == 200
+    [item] = client.get("/api/questions", params={"deck": "ops"}).json()["items"]
+    page = client.get(f"/q/{item['id']}").text
+    assert "Picked from the model answer when it was imported" in page
+    assert "Picked from the model answer" not in client.get(f"/q/{QID}").text
+
+
 def test_feedback_names_a_red_flag_with_its_sentence(client: TestClient) -> None:
     token = csrf_of(client, "/practice")
     answer = (

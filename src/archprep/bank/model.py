@@ -30,6 +30,9 @@ DESIGN_SIGNALS = (
     "communication",
 )
 STAR_PARTS = ("situation", "task", "action", "result")
+# ``Question.extra`` key set by the importer when the key points were derived from the model
+# answer rather than written: the grader then treats them as it treats its own derived points.
+DERIVED_KEY_POINTS = "key_points_derived"
 
 
 def load_topics() -> dict[str, dict[str, str]]:

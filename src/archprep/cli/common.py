@@ -100,16 +100,18 @@ def app_context(ctx: typer.Context) -> AppContext:
 
 
 @contextmanager
-def embedding_progress() -> Iterator[Callable[[int, int], None]]:
-    """A Rich progress bar for long embedding runs; silent for small ones."""
+def embedding_progress(
+    label: str = "embedding questions", minimum: int = 100
+) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar for long embedding runs; silent below ``minimum`` items."""
     with Progress(
-        TextColumn("embedding questions"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(label), BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=err_console, transient=True,
     ) as progress:  # fmt: skip
         task: list[Any] = []
 
         def update(done: int, total: int) -> None:
-            if total < 100:
+            if total < minimum:
                 return
             if not task:
                 task.append(progress.add_task("embed", total=total))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from archprep.bank.model import KeyPoint, Question
+from archprep.bank.model import DERIVED_KEY_POINTS, KeyPoint, Question
 from archprep.embeddings import Embedder, ModelUnavailable, load_embedder
 from archprep.errors import UserError
 from archprep.grading.align import (
@@ -188,7 +188,10 @@ class Grader:
         if key_points:
             points, source = [_key_point(k) for k in key_points if str(k).strip()], "given"
         elif authored:
-            points, source = authored, "authored"
+            # Imported questions without written key points carry the ones derived at import:
+            # graded as derived points, as if they were derived here (they are the same points).
+            derived = bool(extra.get(DERIVED_KEY_POINTS))
+            points, source = authored, ("derived" if derived else "authored")
         elif ref.strip():
             cache_key = (q_text, ref)
             if cache_key not in self._derived:

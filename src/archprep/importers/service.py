@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archprep.bank.model import CATEGORIES, KINDS, LEVELS, KeyPoint, Question
+from archprep.bank.model import (
+    CATEGORIES,
+    DERIVED_KEY_POINTS,
+    KINDS,
+    LEVELS,
+    KeyPoint,
+    Question,
+)
 from archprep.embeddings import Embedder, ModelUnavailable, load_embedder
 from archprep.errors import UserError
 from archprep.importers.detect import decode, detect_format, looks_binary
@@ -26,6 +34,9 @@ from archprep.settings import Settings
 from archprep.store import Store
 from archprep.store.questions import bump_bank_version, get_or_create_deck, upsert_questions
 from archprep.store.schema import Deck, QuestionRow
+
+if TYPE_CHECKING:  # the grading package loads lazily: only imports with fresh answers need it
+    from archprep.grading.encoder import TextEncoder
 
 PREVIEW = 5
 # An .apkg is a zip: its collection may unpack to this many times the file-size limit.
@@ -142,15 +153,28 @@ def _where(item: RawItem) -> str:
 
 
 def build_questions(
-    parsed: Parsed, deck_slug: str, name: str, settings: Settings, report: ImportReport
+    parsed: Parsed,
+    deck_slug: str,
+    name: str,
+    settings: Settings,
+    report: ImportReport,
+    encoder: TextEncoder | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Question]:
     """Found items as ``Question`` records: kind, level, category and key points filled in.
 
-    Ids are provisional (``import/<deck>/<hash>``); ``_assign_ids`` settles them against the store.
+    Items without key points get the ones the grader would derive from their answer, with the
+    grader's ``encoder`` when given (its cache then serves a preview and the import after it),
+    and are marked so the grader treats them as derived; ``progress(done, total)`` follows that
+    picking, the slow part (the embedding model reads every sentence). Ids are provisional
+    (``import/<deck>/<hash>``); ``_assign_ids`` settles them against the store.
     """
+    from archprep.grading.encoder import TextEncoder
     from archprep.grading.rubric import derive_key_points  # the grader's own rubric builder
 
-    mapper = CategoryMapper(_embedder(settings))
+    if encoder is None:
+        encoder = TextEncoder(_embedder(settings))
+    mapper = CategoryMapper(encoder.embedder)
     seen: dict[str, str] = {}
     kept: list[RawItem] = []
     for item in parsed.items:
@@ -190,8 +214,11 @@ def build_questions(
             )
         category = sections[item.category] if item.category else guessed.get(i, "behavioral")
         points = item.key_points[:7] or [
-            k.text for k in derive_key_points(item.answer, question=item.question)
+            k.text for k in derive_key_points(item.answer, question=item.question, encoder=encoder)
         ]
+        if progress is not None:
+            progress(i + 1, len(kept))
+        extra = {DERIVED_KEY_POINTS: True} if points and not item.key_points else {}
         questions.append(
             Question(
                 id=question_id(deck_slug, item.question),
@@ -203,6 +230,7 @@ def build_questions(
                 tags=_tags(item.tags),
                 key_points=[KeyPoint(p) for p in points],
                 follow_ups=item.follow_ups[:3],
+                extra=extra,
                 deck=deck_slug,
                 source=f"{name}:{item.line}" if item.line else name,
             )
@@ -256,6 +284,8 @@ def import_file(
     dry_run: bool = False,
     now: datetime,
     settings: Settings,
+    encoder: TextEncoder | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import one file into the user's deck ``deck`` (default: the file's name) in one transaction.
 
@@ -277,7 +307,7 @@ def import_file(
     deck_slug = slugify(deck_name) or "imported"
     report = ImportReport(path.name, form, deck_slug, dry_run, warnings=list(parsed.warnings))
     report.skipped = len(parsed.warnings)
-    questions = build_questions(parsed, deck_slug, path.name, settings, report)
+    questions = build_questions(parsed, deck_slug, path.name, settings, report, encoder, progress)
     if dry_run:
         with store.session() as session:
             statuses = _plan(session, deck_slug, questions, user_id)
