@@ -421,3 +421,31 @@ def test_an_optional_step_in_brackets_dismisses_nothing() -> None:
     assert evidence_contradiction(point, said) is None
     hit = evidence_contradiction(point, "Evicting on a thumbs-down is optional, store answers.")
     assert hit is not None and hit[0] == "negation"
+
+
+def test_a_figure_set_aside_is_no_flipped_word() -> None:
+    # The point sets the unsharded figure aside ("instead of 16·n·p"); an answer that quotes
+    # that figure as the baseline, in other units, contradicts nothing.
+    point = "Sharding the optimiser state cuts it to about 16·p/n bytes per GPU instead of 16·n·p"
+    said = "Without sharding each of the n GPUs holds 16 bytes per parameter, so 16·p bytes each."
+    assert negation_flip(said, [Target(point)]) is None
+    assert evidence_contradiction(point, said) is None
+    # A one-letter symbol is still a word: "cannot merge ... into W" flips "merged into W".
+    merged = "The low-rank update can be merged into W after training, so serving adds no latency"
+    wrong = "After training the low-rank update cannot be merged into W, so serving adds latency."
+    assert evidence_contradiction(merged, wrong) is not None
+
+
+def test_a_purpose_clause_states_no_fact() -> None:
+    # "so X cannot Y" after a step says what the step is for: an answer stating that X can
+    # happen without the step agrees with it.
+    point = "Report per-segment metrics so a gain on average cannot hide a loss in one segment"
+    said = "A gain on average can hide a loss in one segment, so report per-segment metrics."
+    assert negation_flip(said, [Target(point)]) is None
+    assert evidence_contradiction(point, said) is None
+    # A consequence is a claim: ", so" or "so" with a plain verb still gets compared.
+    claim = "The adapter folds into the weights, so serving has no extra latency"
+    wrong = "The adapter never folds into the weights and serving has extra latency."
+    assert evidence_contradiction(claim, wrong) is not None
+    plain = "The adapter folds into the weights so serving has no extra latency"
+    assert evidence_contradiction(plain, wrong) is not None

@@ -410,13 +410,36 @@ def _pronoun(token: str, pronouns: frozenset[str] = _PRONOUNS) -> bool:
     return token.split("'")[0] in pronouns
 
 
+# "Scope entries so answers cannot leak": a "so" with no comma before it and a modal after
+# its subject opens a purpose, what the step is for. ", so" opens a consequence, and so does
+# "so" with a plain verb ("can be merged so inference has no extra latency"): both are claims.
+_PURPOSE = re.compile(
+    r"(?<!,)\s+so(?:\s+that)?\s+(?:[\w'-]+\s+){0,4}?"
+    r"(?:can|cannot|can't|could|couldn't|will|won't|would|wouldn't|may|might)\b"
+)
+
+
+def _statements(text: str) -> list[str | None]:
+    """The statements of ``text``; a purpose clause states no fact, so it reads as None."""
+    out: list[str | None] = []
+    start, purpose = 0, False
+    for m in _STATEMENT_BREAK.finditer(text):
+        out.append(None if purpose else text[start : m.start()])
+        purpose = _PURPOSE.match(text, m.start()) is not None
+        start = m.end()
+    out.append(None if purpose else text[start:])
+    return out
+
+
 @lru_cache(maxsize=20_000)
 def polarity(text: str) -> Polarity:
     lowered = _OPTIONAL_ASIDE.sub("", normalise(text))
     lowered = _NOT_ALONE.sub(r"also\1", _NOT_NEGATION.sub("also", lowered))
     lowered = _PREFER_OVER.sub(r"\1 rather than ", lowered)
     reader = _PolarityReader()
-    for statement in _STATEMENT_BREAK.split(lowered):
+    for statement in _statements(lowered):
+        if statement is None:
+            continue
         context: list[str] = []  # the statement's words before the clause
         for clause in _SCOPE_BREAK.split(statement):
             # "Instead of X, it does Y": what is denied of X belongs to the next clause's
@@ -503,6 +526,10 @@ def _said_of(
     return frozenset()
 
 
+def _wordlike(stem_: str) -> bool:
+    return not stem_[:1].isdigit()
+
+
 def _flipped(a: Polarity, b: Polarity) -> frozenset[str]:
     """Words one text negates and the other states plainly, of the same subject.
 
@@ -513,7 +540,9 @@ def _flipped(a: Polarity, b: Polarity) -> frozenset[str]:
     out: set[str] = set()
     for x, y in ((a, b), (b, a)):
         for n in x.negations:
-            words = (n.scope - x.clean) - y.negated
+            # Figures are no words to flip ("instead of roughly 34·s·b·h" against "34 MB"):
+            # they have their own check.
+            words = frozenset(w for w in (n.scope - x.clean) - y.negated if _wordlike(w))
             said = set().union(*(_said_of(n, clause, words) for clause in y.clean_clauses))
             if said & set(n.head):  # what is denied ("does not *reduce* latency") is stated
                 out.update(said)
