@@ -449,3 +449,29 @@ def test_a_purpose_clause_states_no_fact() -> None:
     assert evidence_contradiction(claim, wrong) is not None
     plain = "The adapter folds into the weights so serving has no extra latency"
     assert evidence_contradiction(plain, wrong) is not None
+
+
+def test_ruling_out_a_way_under_a_condition_dismisses_nothing() -> None:
+    point = "Fetch the user's features once per request and share them across all candidates"
+    said = "Scoring 300 candidates in 20 ms is impossible if each candidate fetches the user's features again."
+    assert evidence_contradiction(point, said) is None
+    dismissal = (
+        "Sharing the user's features across candidates is pointless; fetch them per candidate."
+    )
+    assert evidence_contradiction(point, dismissal) == (
+        "negation",
+        "Dismisses what the model answer recommends.",
+    )
+
+
+def test_a_participle_after_a_preposition_is_no_relation() -> None:
+    point = "Recompute the score on triggering events, with a debounce per customer"
+    said = "First decide which events trigger a recomputed score and how fast it must land."
+    assert reversed_relation(said, [Target(point)]) is None
+    # The verb itself still reads both ways.
+    assert (
+        reversed_relation(
+            "A backfill triggers schema changes.", [Target("Schema changes trigger a backfill")]
+        )
+        is not None
+    )

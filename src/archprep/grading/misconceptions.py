@@ -474,8 +474,12 @@ class _PolarityReader:
     def read(
         self, clause: str, toks: list[str], context: tuple[str, ...], *, subjectless: bool
     ) -> None:
-        if _DISMISSIVE.search(clause):
-            self.dismissed.update(_stems(toks))
+        dismissive = _DISMISSIVE.search(clause)
+        if dismissive:
+            # "... is impossible if each candidate re-fetches the user features" rules out a
+            # way of doing it, under a condition: a supposition, like any "if" clause.
+            if not re.search(r"\b(?:if|unless)\b", clause[dismissive.end() :]):
+                self.dismissed.update(_stems(toks))
             return
         cues = [k for k, t in enumerate(toks) if t in NEGATION_CUES or t.endswith("n't")]
         if not cues:
@@ -663,6 +667,17 @@ def evidence_contradiction(
 # ---- reversed relations --------------------------------------------------------------------
 
 
+# "Rescore on triggering events", "the generated tokens": after these words an -ing or -ed
+# form names or describes a thing; it is not the clause's verb.
+_BEFORE_MODIFIER = frozenset(
+    "on by for of with from in at to the a an each every any its their our".split()
+)
+
+
+def _modifier(toks: Sequence[str], k: int) -> bool:
+    return k > 0 and toks[k].endswith(("ing", "ed")) and toks[k - 1] in _BEFORE_MODIFIER
+
+
 @lru_cache(maxsize=20_000)
 def _relations(text: str) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
     out = []
@@ -670,7 +685,7 @@ def _relations(text: str) -> tuple[tuple[str, frozenset[str], frozenset[str]], .
         toks = tokens(clause)
         for k, tok in enumerate(toks):
             verb = stem(tok)
-            if verb not in ASYMMETRIC:
+            if verb not in ASYMMETRIC or _modifier(toks, k):
                 continue
             after_toks = toks[k + 1 :]
             passive = bool(after_toks) and after_toks[0] == "by" and k > 0
