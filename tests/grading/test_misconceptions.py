@@ -11,6 +11,7 @@ from archprep.grading.misconceptions import (
     inverted_comparison,
     negation_flip,
     reversed_relation,
+    swapped_in_evidence,
     swapped_terms,
 )
 from archprep.grading.pairs import CURATED, rubric_pairs
@@ -475,3 +476,11 @@ def test_a_participle_after_a_preposition_is_no_relation() -> None:
         )
         is not None
     )
+
+
+def test_a_term_in_a_bracketed_aside_is_no_swap() -> None:
+    point = "L2 shrinks every weight smoothly and corresponds to a Gaussian prior on the weights"
+    said = "It corresponds to a Gaussian prior on the weights (L1 to a Laplace prior) and shrinks them."
+    assert evidence_contradiction(point, said) is None
+    swapped = "L1 corresponds to a Gaussian prior on the weights and shrinks them smoothly."
+    assert swapped_in_evidence(point, swapped) == ("l2", "l1")

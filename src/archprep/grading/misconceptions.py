@@ -575,8 +575,9 @@ def negation_flip(sentence: str, targets: Sequence[Target]) -> Target | None:
 def swapped_in_evidence(key_point: str, evidence: str) -> tuple[str, str] | None:
     """(term the key point uses, term the evidence uses instead) for a commonly confused pair,
     when the evidence has only the other term, in a statement about the same things: "decoding
-    is compute-bound" offered for "decoding is memory-bandwidth bound"."""
-    kp, ev = normalise(key_point), normalise(evidence)
+    is compute-bound" offered for "decoding is memory-bandwidth bound". A short aside in
+    brackets is no part of the statement ("a Gaussian prior (L1: a Laplace one)")."""
+    kp, ev = _ASIDE.sub("", normalise(key_point)), _ASIDE.sub("", normalise(evidence))
     if len(_content(key_point) & _content(evidence)) < 2:
         return None
     for a, b, _label, needed in CURATED:
