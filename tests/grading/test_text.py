@@ -118,3 +118,14 @@ def test_results_bits_and_daily_rates() -> None:
     ]
     said = "50k documents × 45 s = 2.25M s = 625 hours/day, about 78 people on 8-hour shifts"
     assert not numbers_disagree("about 625 hours of review a day", said, 2)
+
+
+def test_a_figure_that_ends_the_sentence_is_read() -> None:
+    assert quantities("Fifty random trials find it with probability 92%.") == [(92.0, "%")]
+    assert quantities("It runs 3x.") == [(3.0, "x")]
+    assert quantities("The ratio is 1.5 GB.") == [(1.5, "gb")]
+    # A decimal point is still part of its number.
+    assert quantities("It takes 2.75 GB") == [(2.75, "gb")]
+    point = "Fifty random trials hit the top 5% with probability 1 − 0.95^50 ≈ 92%"
+    said = "If the best 5% counts as good, fifty random trials hit it with probability ≈ 92%."
+    assert not numbers_disagree(point, said)

@@ -60,7 +60,7 @@ _UNIT_THEN_TO = re.compile(
 )
 _QUANTITY = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)(?:\s*(k|m|b|bn|t|thousand|million|billion|trillion))?"
-    r"(?:(\s*%)|([x×]))?(?![\w.])",
+    r"(?:(\s*%)|([x×]))?(?!\w|[.,]\d)",  # a full stop after it ends the sentence
     re.IGNORECASE,
 )
 
