@@ -484,3 +484,23 @@ def test_a_term_in_a_bracketed_aside_is_no_swap() -> None:
     assert evidence_contradiction(point, said) is None
     swapped = "L1 corresponds to a Gaussian prior on the weights and shrinks them smoothly."
     assert swapped_in_evidence(point, swapped) == ("l2", "l1")
+
+
+def test_a_clause_naming_no_subject_goes_on_about_its_statement() -> None:
+    # ", not as a measured accuracy" is said of the estimate the statement is about, not of
+    # the drift the point denies; ", not the mean time per output token" is what to record.
+    point = (
+        "Estimating accuracy from calibrated confidence works under covariate shift only, "
+        "not under concept drift"
+    )
+    said = (
+        "Under concept drift the confidence itself is miscalibrated, so use the estimate as a "
+        "hint, not as a measured accuracy."
+    )
+    assert evidence_contradiction(point, said) is None
+    point = (
+        "Track the gaps between tokens per request, because the mean time per output token "
+        "hides single long stalls"
+    )
+    said = "Record each request's gaps between tokens, not the mean time per output token."
+    assert evidence_contradiction(point, said) is None

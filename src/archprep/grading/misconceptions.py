@@ -441,6 +441,14 @@ def polarity(text: str) -> Polarity:
         if statement is None:
             continue
         context: list[str] = []  # the statement's words before the clause
+        # What the statement is about: the content words it opens with, unless a pronoun
+        # among them stands for something named elsewhere.
+        lead = tokens(statement)[:3]
+        about = frozenset(
+            ()
+            if any(_pronoun(t) or _pronoun(t, _PERSONAL) for t in lead)
+            else (w for w in _stems(lead) if _wordlike(w))
+        )
         for clause in _SCOPE_BREAK.split(statement):
             # "Instead of X, it does Y": what is denied of X belongs to the next clause's
             # subject, which this reading cannot resolve.
@@ -448,7 +456,7 @@ def polarity(text: str) -> Polarity:
             for phrase in NEGATION_PHRASES:
                 clause = clause.replace(phrase, "not")
             toks = tokens(clause)
-            reader.read(clause, toks, tuple(context), subjectless=subjectless)
+            reader.read(clause, toks, tuple(context), subjectless=subjectless, about=about)
             context.extend(toks)
     return Polarity(
         frozenset(reader.clean),
@@ -472,7 +480,13 @@ class _PolarityReader:
         self.clean_clauses.append((context, tuple(toks)))
 
     def read(
-        self, clause: str, toks: list[str], context: tuple[str, ...], *, subjectless: bool
+        self,
+        clause: str,
+        toks: list[str],
+        context: tuple[str, ...],
+        *,
+        subjectless: bool,
+        about: frozenset[str] = frozenset(),
     ) -> None:
         dismissive = _DISMISSIVE.search(clause)
         if dismissive:
@@ -505,6 +519,10 @@ class _PolarityReader:
         # "it needs no normalisation": a pronoun stands for a subject this clause does not name.
         named = not any(_pronoun(t) or _pronoun(t, _PERSONAL) for t in before)
         subject = frozenset(_stems(before)) if named else frozenset()
+        if named and not subject and context:
+            # "GRUs merge them into two gates, with no cell state": a later clause that names
+            # no subject goes on about what its statement is about.
+            subject = about
         self.negations.append(Negation(subject, frozenset(scope), tuple(scope[:2])))
 
 
