@@ -129,3 +129,15 @@ def test_a_figure_that_ends_the_sentence_is_read() -> None:
     point = "Fifty random trials hit the top 5% with probability 1 − 0.95^50 ≈ 92%"
     said = "If the best 5% counts as good, fifty random trials hit it with probability ≈ 92%."
     assert not numbers_disagree(point, said)
+
+
+def test_a_figure_from_the_points_own_sum_or_parts_that_add_up_agree() -> None:
+    point = "Plan for 500 requests/s × 3,000 prompt tokens = 1.5M prompt tokens/s of prefill"
+    assert not numbers_disagree(point, "Each request brings about 3,000 prompt tokens.", 2)
+    assert numbers_disagree(point, "Each request brings about 300 prompt tokens.", 2)
+    budget = "Split an end-to-end budget of 200 ms p99 across the stages"
+    parts = "Budget: 20 ms network, 60 ms retrieval, 90 ms generation and 30 ms slack."
+    assert not numbers_disagree(budget, parts, 2)
+    assert numbers_disagree(budget, "Budget: 20 ms network and 30 ms retrieval.", 2)
+    # A term of a sum in a unit the point states no figure in is compared with nothing.
+    assert not numbers_disagree("About 2 × 32 layers × 4 KiB = 256 KiB", "It has 80 layers.", 2)
