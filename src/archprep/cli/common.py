@@ -100,18 +100,16 @@ def app_context(ctx: typer.Context) -> AppContext:
 
 
 @contextmanager
-def embedding_progress(
-    label: str = "embedding questions", minimum: int = 100
-) -> Iterator[Callable[[int, int], None]]:
-    """A Rich progress bar for long embedding runs; silent below ``minimum`` items."""
+def embedding_progress() -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar for long embedding runs; silent for small ones."""
     with Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(),
+        TextColumn("embedding questions"), BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=err_console, transient=True,
     ) as progress:  # fmt: skip
         task: list[Any] = []
 
         def update(done: int, total: int) -> None:
-            if total < minimum:
+            if total < 100:
                 return
             if not task:
                 task.append(progress.add_task("embed", total=total))

@@ -9,14 +9,7 @@ import typer
 from sqlalchemy import select
 
 from archprep.bank.sync import ensure_bank
-from archprep.cli.common import (
-    app,
-    app_context,
-    console,
-    embedding_progress,
-    err_console,
-    print_json,
-)
+from archprep.cli.common import app, app_context, console, err_console, print_json
 from archprep.errors import UserError
 from archprep.exporters import export_anki, restore_backup, write_backup, write_guide
 from archprep.importers import ImportReport, import_file, summary
@@ -91,22 +84,18 @@ def import_cmd(
     errors: dict[str, str] = {}
     for path in files:
         try:
-            # Picking key points from answers reads every sentence with the embedding model
-            # (about 0.2 s a long answer), so a deck of a few dozen shows its progress.
-            with embedding_progress(f"{path.name}: picking key points", minimum=20) as progress:
-                reports.append(
-                    import_file(
-                        store,
-                        user,
-                        path,
-                        deck=deck,
-                        fmt=fmt,
-                        dry_run=dry_run,
-                        now=now,
-                        settings=actx.settings,
-                        progress=progress,
-                    )  # fmt: skip
-                )
+            reports.append(
+                import_file(
+                    store,
+                    user,
+                    path,
+                    deck=deck,
+                    fmt=fmt,
+                    dry_run=dry_run,
+                    now=now,
+                    settings=actx.settings,
+                )  # fmt: skip
+            )
         except UserError as exc:
             errors[str(path)] = str(exc)
     if json_out:

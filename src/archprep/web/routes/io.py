@@ -47,7 +47,7 @@ def _run_import(
         path.write_bytes(draft.content)
         return import_file(st.store, viewer.id, path, deck=draft.deck or None,
                            fmt=draft.format or None, dry_run=dry_run, now=st.clock(),
-                           settings=st.settings, encoder=st.grader().encoder)  # fmt: skip
+                           settings=st.settings)  # fmt: skip
 
 
 def _import_page(request: Request, session: DB, viewer: Viewer, *, error: str | None = None,
