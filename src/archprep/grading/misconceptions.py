@@ -116,6 +116,11 @@ def _stems(toks: Sequence[str]) -> list[str]:
 
 
 @lru_cache(maxsize=20_000)
+def _wordlike(stem_: str) -> bool:
+    """A word rather than a figure ("34", "0.5")."""
+    return not stem_[:1].isdigit()
+
+
 def _content(text: str) -> frozenset[str]:
     return frozenset(_stems(tokens(text)))
 
@@ -546,10 +551,6 @@ def _said_of(
     if negation.subject & frozenset(_stems(before)) or any(_pronoun(t) for t in before):
         return hit
     return frozenset()
-
-
-def _wordlike(stem_: str) -> bool:
-    return not stem_[:1].isdigit()
 
 
 def _flipped(a: Polarity, b: Polarity) -> frozenset[str]:
