@@ -424,13 +424,19 @@ def test_an_optional_step_in_brackets_dismisses_nothing() -> None:
     assert hit is not None and hit[0] == "negation"
 
 
+def _agrees(point: str, said: str) -> bool:
+    """Neither the rubric-wide negation check nor the evidence checks object to ``said``."""
+    return (
+        negation_flip(said, [Target(point)]) is None and evidence_contradiction(point, said) is None
+    )
+
+
 def test_a_figure_set_aside_is_no_flipped_word() -> None:
     # The point sets the unsharded figure aside ("instead of 16·n·p"); an answer that quotes
     # that figure as the baseline, in other units, contradicts nothing.
     point = "Sharding the optimiser state cuts it to about 16·p/n bytes per GPU instead of 16·n·p"
     said = "Without sharding each of the n GPUs holds 16 bytes per parameter, so 16·p bytes each."
-    assert negation_flip(said, [Target(point)]) is None
-    assert evidence_contradiction(point, said) is None
+    assert _agrees(point, said)
     # A one-letter symbol is still a word: "cannot merge ... into W" flips "merged into W".
     merged = "The low-rank update can be merged into W after training, so serving adds no latency"
     wrong = "After training the low-rank update cannot be merged into W, so serving adds latency."
@@ -442,8 +448,7 @@ def test_a_purpose_clause_states_no_fact() -> None:
     # happen without the step agrees with it.
     point = "Report per-segment metrics so a gain on average cannot hide a loss in one segment"
     said = "A gain on average can hide a loss in one segment, so report per-segment metrics."
-    assert negation_flip(said, [Target(point)]) is None
-    assert evidence_contradiction(point, said) is None
+    assert _agrees(point, said)
     # A consequence is a claim: ", so" or "so" with a plain verb still gets compared.
     claim = "The adapter folds into the weights, so serving has no extra latency"
     wrong = "The adapter never folds into the weights and serving has extra latency."

@@ -73,6 +73,11 @@ class Question:
     deck: str = "builtin"
     source: str | None = None
 
+    @property
+    def key_points_derived(self) -> bool:
+        """The key points were picked from the model answer at import, not written."""
+        return bool(self.extra.get(DERIVED_KEY_POINTS))
+
     def content_hash(self) -> str:
         """Stable digest of everything a user sees; changes when the question is edited."""
         payload = asdict(self)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from archprep.bank.coverage import coverage
 from archprep.bank.loader import ContentError, load_questions
-from archprep.bank.model import CATEGORIES, DERIVED_KEY_POINTS, KINDS, LEVELS
+from archprep.bank.model import CATEGORIES, KINDS, LEVELS
 from archprep.bank.sync import content_roots, sync_bank
 from archprep.cli.common import (
     app,
@@ -188,10 +188,9 @@ def show_cmd(
     from rich.markdown import Markdown  # ~80 ms to import; only these commands need it
 
     console.print(Markdown(q.answer))
-    derived = q.extra.get(DERIVED_KEY_POINTS)
     console.print(
         "\n[bold]Key points[/bold]"
-        + (" [dim](picked from the model answer)[/dim]" if derived else "")
+        + (" [dim](picked from the model answer)[/dim]" if q.key_points_derived else "")
     )
     for kp in q.key_points:
         console.print(

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from archprep.bank.model import DERIVED_KEY_POINTS, KeyPoint, Question
+from archprep.bank.model import KeyPoint, Question
 from archprep.embeddings import Embedder, ModelUnavailable, load_embedder
 from archprep.errors import UserError
 from archprep.grading.align import (
@@ -182,16 +182,16 @@ class Grader:
             extra = question.extra
             ref = reference if reference is not None else question.answer
             authored = list(question.key_points)
+            picked = question.key_points_derived
         else:
             q_text, q_id, kind, extra = question, None, "concept", {}
-            ref, authored = reference or "", []
+            ref, authored, picked = reference or "", [], False
         if key_points:
             points, source = [_key_point(k) for k in key_points if str(k).strip()], "given"
         elif authored:
-            # Imported questions without written key points carry the ones derived at import:
-            # graded as derived points, as if they were derived here (they are the same points).
-            derived = bool(extra.get(DERIVED_KEY_POINTS))
-            points, source = authored, ("derived" if derived else "authored")
+            # Imported questions without written key points carry the ones picked from their
+            # answer at import: graded as derived points, not as written ones.
+            points, source = authored, ("derived" if picked else "authored")
         elif ref.strip():
             cache_key = (q_text, ref)
             if cache_key not in self._derived:

@@ -154,10 +154,9 @@ def build_questions(
     """Found items as ``Question`` records: kind, level, category and key points filled in.
 
     Items without key points get ones picked from their answer by the grader's rubric builder,
-    from words alone (with the embedding model it takes about 0.2 s a long answer, which made
-    a web preview of 85 answers take 16 s instead of 1.4 s), and are marked so the grader
-    treats them as derived points. Ids are provisional (``import/<deck>/<hash>``);
-    ``_assign_ids`` settles them against the store.
+    from words alone (the embedding model would read every sentence: docs/import-export.md),
+    and are marked so the grader treats them as derived points. Ids are provisional
+    (``import/<deck>/<hash>``); ``_assign_ids`` settles them against the store.
     """
     from archprep.grading.rubric import derive_key_points  # the grader's own rubric builder
 
