@@ -509,3 +509,81 @@ def test_a_clause_naming_no_subject_goes_on_about_its_statement() -> None:
     )
     said = "Record each request's gaps between tokens, not the mean time per output token."
     assert evidence_contradiction(point, said) is None
+
+
+def test_either_of_two_denials_denies_neither_alone() -> None:
+    # "no way out or no secrets" holds if either is missing, so it does not deny the way out
+    # the point names; denying it outright still contradicts the point.
+    point = (
+        "The risky mix is one assistant that holds customer secrets, reads outside documents "
+        "and can send messages out."
+    )
+    said = "An assistant that reads outside documents gets no way to send messages out or no customer secrets."
+    assert _agrees(point, said)
+    said = "One assistant that holds customer secrets and reads outside documents can never send messages out."
+    assert not _agrees(point, said)
+
+
+def test_a_denial_about_another_kind_of_thing_is_no_flip() -> None:
+    # The point denies prefix lookups; equality lookups are another kind.
+    point = "Hash indexes cannot serve prefix lookups over string keys in sorted order."
+    said = (
+        "Hash indexes serve equality lookups over string keys in constant time, in no sorted order."
+    )
+    assert _agrees(point, said)
+    said = "Hash indexes serve prefix lookups over string keys in sorted order."
+    assert not _agrees(point, said)
+
+
+def test_what_a_denial_is_compared_against_has_the_property() -> None:
+    # "not reserved ... as a contiguous cache is": the contiguous cache is reserved up front.
+    point = (
+        "Paging allocates KV blocks on demand, so memory is not reserved up front for the "
+        "longest sequence as a contiguous cache is."
+    )
+    said = (
+        "A contiguous cache is sized for the worst case, so inside a contiguous cache the memory "
+        "is also reserved up front for the longest sequence."
+    )
+    assert _agrees(point, said)
+    said = "Paging allocates KV blocks on demand, so memory is reserved up front for the longest sequence."
+    assert not _agrees(point, said)
+
+
+def test_optional_before_a_noun_marks_only_that_noun() -> None:
+    point = (
+        "Each job record carries its owner, budget code and region, so spend is attributed "
+        "when it happens."
+    )
+    said = (
+        "Every job is submitted with a record naming owner, budget code and region, plus "
+        "optional cost labels in the job metadata."
+    )
+    assert _agrees(point, said)
+    point = "Attach cost labels to every job record so spend can be split by product."
+    assert not _agrees(point, "Cost labels are optional in the job record.")
+
+
+def test_a_statement_is_about_its_opening_words_up_to_a_pronoun() -> None:
+    # "Snapshots fold this ..., with no durable record" is about snapshots, not about the
+    # write-ahead log the point describes.
+    point = (
+        "Write-ahead logs add a durable append-only record before each page write, while "
+        "snapshots copy the whole state."
+    )
+    said = "Snapshots fold this into one periodic copy, with no durable append-only record before each page write."
+    assert _agrees(point, said)
+    said = "Write-ahead logs fold this into one periodic copy, with no durable append-only record before each page write."
+    assert not _agrees(point, said)
+
+
+def test_a_bracketed_list_names_items_and_claims_nothing() -> None:
+    point = (
+        "A release must clear its checks (unit tests, latency budget, regression against the "
+        "last release) before rollout."
+    )
+    said = (
+        "Checks: a release rolls out only when unit tests pass, it does not regress against the "
+        "last release, and latency stays in budget."
+    )
+    assert _agrees(point, said)

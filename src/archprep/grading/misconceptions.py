@@ -26,6 +26,9 @@ _ASIDE = re.compile(r"(?<=\w)\s+\([^()]{1,40}\)")  # "data (covariate) drift" ->
 # "Require two misses before caching (optional)" marks a step as optional; it dismisses
 # nothing the way "caching is pointless" does.
 _OPTIONAL_ASIDE = re.compile(r"\s*\(optional(?: step)?\)")
+# "pass eval gates (task metrics, safety, regression against base)": a bracketed list names
+# items; it claims nothing about them.
+_LISTED_ASIDE = re.compile(r"\s*\([^()]*,[^()]*\)")
 _NEUTRAL = re.compile(
     r"encoder-decoder|bias-variance|precision-recall|precision and recall|before and after"
 )
@@ -378,8 +381,20 @@ class Negation:
     """One negated clause: who it is about, and what it denies of them."""
 
     subject: frozenset[str]  # content stems before the cue (none when it is a pronoun)
-    scope: frozenset[str]  # stems after the cue, up to the end of its clause
-    head: tuple[str, ...]  # the first two of them: what is denied
+    words: tuple[str, ...]  # stems after the cue, in order, up to the end of its clause
+    # "decay is not divided by √v as L2 inside Adam is": what the denial is compared against,
+    # of which it holds
+    compared: frozenset[str] = frozenset()
+    adjacent: bool = False  # the words follow the cue one after another, with nothing between
+
+    @property
+    def scope(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    @property
+    def head(self) -> tuple[str, ...]:
+        """What is denied: the first two words of the scope."""
+        return self.words[:2]
 
 
 @dataclass(frozen=True)
@@ -392,14 +407,16 @@ class Polarity:
     negations: tuple[Negation, ...]
 
 
-def _negation_scope(toks: Sequence[str], cue: int) -> list[str]:
+def _negation_scope(toks: Sequence[str], cue: int) -> tuple[list[str], frozenset[str]]:
+    """What the cue at ``cue`` denies (its first content words, in order), and the object of
+    a comparison it is made against."""
     scope = list(toks[cue + 1 :])
     if toks[cue] in _DETERMINER_NEGATION:
         # "no errors and normal latency": "no" covers its own noun phrase only.
         scope = list(itertools.takewhile(lambda t: t not in ("and", "or"), scope))
     # "not as fast as X" keeps its first "as"; the comparison's object is cut off.
     cut = next((k for k, t in enumerate(scope) if k and t in _COMPARISON_OBJECT), len(scope))
-    return _stems(scope[:cut])[:SCOPE_WORDS]
+    return _stems(scope[:cut])[:SCOPE_WORDS], frozenset(_stems(scope[cut + 1 :]))
 
 
 # Where a statement ends: a negation's scope may stop at a comma, but a plain clause after a
@@ -436,9 +453,14 @@ def _statements(text: str) -> list[str | None]:
     return out
 
 
+def _negated(text: str) -> bool:
+    return any(t in NEGATION_CUES or t.endswith("n't") for t in tokens(text))
+
+
 @lru_cache(maxsize=20_000)
 def polarity(text: str) -> Polarity:
     lowered = _OPTIONAL_ASIDE.sub("", normalise(text))
+    lowered = _LISTED_ASIDE.sub(lambda m: m.group(0) if _negated(m.group(0)) else "", lowered)
     lowered = _NOT_ALONE.sub(r"also\1", _NOT_NEGATION.sub("also", lowered))
     lowered = _PREFER_OVER.sub(r"\1 rather than ", lowered)
     reader = _PolarityReader()
@@ -446,14 +468,15 @@ def polarity(text: str) -> Polarity:
         if statement is None:
             continue
         context: list[str] = []  # the statement's words before the clause
-        # What the statement is about: the content words it opens with, unless a pronoun
-        # among them stands for something named elsewhere.
-        lead = tokens(statement)[:3]
-        about = frozenset(
-            ()
-            if any(_pronoun(t) or _pronoun(t, _PERSONAL) for t in lead)
-            else (w for w in _stems(lead) if _wordlike(w))
+        # What the statement is about: the content words it opens with, up to a pronoun,
+        # which stands for something named elsewhere ("it keeps ..." names nothing; "GRU
+        # merges this ..." is still about the GRU).
+        lead = list(
+            itertools.takewhile(
+                lambda t: not (_pronoun(t) or _pronoun(t, _PERSONAL)), tokens(statement)[:3]
+            )
         )
+        about = frozenset(w for w in _stems(lead) if _wordlike(w))
         for clause in _SCOPE_BREAK.split(statement):
             # "Instead of X, it does Y": what is denied of X belongs to the next clause's
             # subject, which this reading cannot resolve.
@@ -494,6 +517,16 @@ class _PolarityReader:
         about: frozenset[str] = frozenset(),
     ) -> None:
         dismissive = _DISMISSIVE.search(clause)
+        if dismissive and dismissive.group(0) == "optional":
+            # "plus optional feature tags in request metadata": before a noun, "optional"
+            # marks that noun phrase only; the rest of the clause is read as usual.
+            after = tokens(clause[dismissive.end() :])
+            phrase = list(itertools.takewhile(lambda t: t not in STOPWORDS, after))
+            if phrase:
+                self.dismissed.update(_stems(phrase))
+                clause = clause[: dismissive.start()] + clause[dismissive.end() :]
+                toks = tokens(clause)
+                dismissive = _DISMISSIVE.search(clause)
         if dismissive:
             # "... is impossible if each candidate re-fetches the user features" rules out a
             # way of doing it, under a condition: a supposition, like any "if" clause.
@@ -506,6 +539,10 @@ class _PolarityReader:
             if not _IMPLICIT_NEGATIVE.search(clause) and not _CONDITIONAL.search(clause):
                 self.plain(context, toks)
             return
+        if any(toks[k - 1] in ("or", "either") for k in cues[1:]):
+            # "no outbound channel or no sensitive data": either denial may be the one that
+            # holds, so neither is denied alone, and nothing is asserted either.
+            return
         cue = cues[0]
         before = list(toks[:cue])
         # "black absorbs heat and white does not": a statement of its own before the "and"
@@ -517,7 +554,7 @@ class _PolarityReader:
             if own and not _IMPLICIT_NEGATIVE.search(" ".join(head)):
                 self.plain(context, head)
                 before = tail
-        scope = _negation_scope(toks, cue)
+        scope, compared = _negation_scope(toks, cue)
         self.negated.update(scope)
         if subjectless:
             return
@@ -528,7 +565,11 @@ class _PolarityReader:
             # "GRUs merge them into two gates, with no cell state": a later clause that names
             # no subject goes on about what its statement is about.
             subject = about
-        self.negations.append(Negation(subject, frozenset(scope), tuple(scope[:2])))
+        adjacent = _stems(toks[cue + 1 : cue + 1 + len(scope)]) == scope
+        # What sets the compared object apart: "as a contiguous cache is", after "with a paged
+        # KV cache, memory is not ...", is told apart by "contiguous" alone.
+        compared -= frozenset(_stems([*context, *toks[:cue]]))
+        self.negations.append(Negation(subject, tuple(scope), compared, adjacent))
 
 
 def _said_of(
@@ -539,18 +580,38 @@ def _said_of(
     The plain clause must be about the same thing: the negation names no subject, or its
     subject or a pronoun comes before the words in the plain statement ("they were pure
     sugar"). Words that open a statement as its own subject ("pure sugar is 200 ml" against
-    "the cookies are not pure sugar"), or a subject named only after them, do not count.
+    "the cookies are not pure sugar"), or a subject named only after them, do not count,
+    and neither do words said of what the denial is compared against ("inside Adam the
+    decay is divided by √v" against "decay is not divided by √v as L2 inside Adam is").
     """
     context, toks = clause
     stems = [stem(t) if t not in STOPWORDS and t not in NEGATION_CUES else "" for t in toks]
     hit = words & frozenset(stems)
-    if not hit or not negation.subject:
+    if not hit:
         return hit
     first = min(k for k, st in enumerate(stems) if st in hit)
     before = (*context, *toks[:first])
+    if negation.compared & frozenset(_stems(before)):
+        return frozenset()
+    if not negation.subject:
+        return hit
     if negation.subject & frozenset(_stems(before)) or any(_pronoun(t) for t in before):
         return hit
     return frozenset()
+
+
+def _another_object(negation: Negation, said: set[str]) -> bool:
+    """The plain text states the denied verb and noun but not the word the denial puts
+    between them: "cannot answer nearest-neighbour queries" against "answer equality and
+    range queries" denies it of another kind of query."""
+    words = negation.words
+    return (
+        negation.adjacent
+        and len(words) == 3
+        and words[0] in said
+        and words[2] in said
+        and words[1] not in said
+    )
 
 
 def _flipped(a: Polarity, b: Polarity) -> frozenset[str]:
@@ -567,6 +628,8 @@ def _flipped(a: Polarity, b: Polarity) -> frozenset[str]:
             # they have their own check.
             words = frozenset(w for w in (n.scope - x.clean) - y.negated if _wordlike(w))
             said = set().union(*(_said_of(n, clause, words) for clause in y.clean_clauses))
+            if _another_object(n, said):
+                continue
             if said & set(n.head):  # what is denied ("does not *reduce* latency") is stated
                 out.update(said)
     return frozenset(out)
