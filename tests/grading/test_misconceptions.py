@@ -587,3 +587,13 @@ def test_a_bracketed_list_names_items_and_claims_nothing() -> None:
         "last release, and latency stays in budget."
     )
     assert _agrees(point, said)
+
+
+def test_a_term_named_in_a_list_takes_no_other_terms_place() -> None:
+    # Throughput is one more signal beside those the point names, not latency renamed.
+    point = "Page the on-call engineer on error rate and latency, measured per region every minute."
+    said = "Alert the on-call engineer per region on error rate, queue depth and throughput, measured every minute."
+    assert _agrees(point, said)
+    assert swapped_terms(said, [Target(point, 0)]) is None
+    said = "Page the on-call engineer on throughput, measured per region every minute."
+    assert swapped_in_evidence(point, said) == ("latency", "throughput")

@@ -143,7 +143,8 @@ def _occurrences(
     text: str, pattern: re.Pattern[str], other: re.Pattern[str], skip_negated: bool = False
 ) -> tuple[frozenset[str], ...]:
     """For each match of ``pattern``: the content stems around it, within its clause, stopping
-    at the other member of the pair. ``skip_negated`` drops "not the same" style matches."""
+    at the other member of the pair. ``skip_negated`` (for the answer's side) drops "not the
+    same" style matches and items of a list."""
     out = []
     lowered = _ASIDE.sub("", _NEUTRAL.sub(" ", normalise(text)))
     if not pattern.search(lowered):
@@ -153,6 +154,8 @@ def _occurrences(
             preceding = tokens(clause[: m.start()])[-3:]
             if skip_negated and any(t in NEGATION_CUES or t.endswith("n't") for t in preceding):
                 continue
+            if skip_negated and _listed(clause, m.start(), m.end()):
+                continue
             own = _content(m.group(0))
             head = clause[: m.start()]
             # After "A does X, and B ...", the words before B describe A, not B.
@@ -161,6 +164,25 @@ def _occurrences(
             after = [w for w in _stems(tokens(other.split(clause[m.end() :])[0])) if w not in own]
             out.append(frozenset(before[-CONTEXT_WORDS:]) | frozenset(after[:CONTEXT_WORDS]))
     return tuple(out)
+
+
+_ITEM = r"[\w'-]+(?:\s+[\w'-]+){0,4}"
+_LIST_BEFORE_LAST = re.compile(rf"{_ITEM},\s+{_ITEM},?\s+(?:and|or)\s+$")
+_LIST_BEFORE_MIDDLE = re.compile(rf"{_ITEM},\s+$")
+_LIST_AFTER_MIDDLE = re.compile(rf",?\s+(?:and|or)\s+{_ITEM}|,\s+{_ITEM}")
+_LIST_AFTER_FIRST = re.compile(rf",\s+{_ITEM},?\s+(?:and|or)\s+{_ITEM}")
+
+
+def _listed(text: str, start: int, end: int) -> bool:
+    """Whether the term at ``text[start:end]`` is one item of a list of three or more ("track
+    error rate, time to first token and throughput"): items are named side by side, so none
+    of them takes another term's place."""
+    before, after = text[:start], text[end:]
+    return bool(
+        _LIST_BEFORE_LAST.search(before)
+        or (_LIST_BEFORE_MIDDLE.search(before) and _LIST_AFTER_MIDDLE.match(after))
+        or _LIST_AFTER_FIRST.match(after)
+    )
 
 
 def _subject(sentence: str, pair: Pair) -> frozenset[str]:
@@ -667,6 +689,8 @@ def swapped_in_evidence(key_point: str, evidence: str) -> tuple[str, str] | None
             continue
         for x, y in ((a, b), (b, a)):
             mx, my = x.search(kp), y.search(ev)
+            if my and _listed(ev, my.start(), my.end()):
+                continue
             if mx and my and not y.search(kp) and not x.search(ev):
                 return mx.group(0), my.group(0)
     return None
