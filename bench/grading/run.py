@@ -339,11 +339,13 @@ def bench_self(grader: Grader) -> None:
         for m in result.misconceptions:
             reported[m.kind] += 1
     kinds = "  ".join(f"{k} {n}" for k, n in sorted(reported.items())) or "none"
+    total = sum(reported.values())
     print(
         f"model answers graded against their own key points ({len(questions)} questions, "
         f"{time.perf_counter() - started:.0f} s)\n"
         f"  score median {np.median(scores):.1f}, 10th percentile {np.percentile(scores, 10):.1f}; "
-        f"{flagged} drew a misconception report ({sum(reported.values())} reports: {kinds})"
+        f"{flagged} drew a misconception report "
+        f"({total} report{'' if total == 1 else 's'}: {kinds})"
     )
 
 
