@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from archprep.grading.encoder import Encoded
-from archprep.grading.text import NEGATION_CUES, tokens
+from archprep.grading.text import is_negation_cue, tokens
 
 Vector = npt.NDArray[np.float64]
 
@@ -64,7 +64,7 @@ class QuestionContext:
 
 
 def negation_parity(text: str) -> int:
-    return sum(1 for t in tokens(text) if t in NEGATION_CUES or t.endswith("n't")) % 2
+    return sum(1 for t in tokens(text) if is_negation_cue(t)) % 2
 
 
 def _bigrams(stems: tuple[str, ...]) -> set[tuple[str, str]]:

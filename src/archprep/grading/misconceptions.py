@@ -15,6 +15,7 @@ from archprep.grading.text import (
     NEGATION_CUES,
     NEGATION_PHRASES,
     STOPWORDS,
+    is_negation_cue,
     normalise,
     sentence_shape,
     split_clauses,
@@ -152,7 +153,7 @@ def _occurrences(
     for clause in _TERM_SCOPE.split(lowered):
         for m in pattern.finditer(clause):
             preceding = tokens(clause[: m.start()])[-3:]
-            if skip_negated and any(t in NEGATION_CUES or t.endswith("n't") for t in preceding):
+            if skip_negated and any(is_negation_cue(t) for t in preceding):
                 continue
             if skip_negated and _listed(clause, m.start(), m.end()):
                 continue
@@ -338,7 +339,7 @@ def _directions(text: str) -> tuple[_Direction, ...]:
     for clause in split_clauses(_without_correlatives(normalise(text))):
         if _CONDITIONAL.search(clause):
             continue  # "whether more data will help" asserts nothing
-        negated = sum(1 for t in tokens(clause) if t in NEGATION_CUES or t.endswith("n't")) % 2
+        negated = sum(1 for t in tokens(clause) if is_negation_cue(t)) % 2
         matches = [m for m in _DIRECTION.finditer(clause) if not _is_noun(clause, m)]
         for k, m in enumerate(matches):
             start = matches[k - 1].end() if k else 0
@@ -475,14 +476,12 @@ def _statements(text: str) -> list[str | None]:
     return out
 
 
-def _negated(text: str) -> bool:
-    return any(t in NEGATION_CUES or t.endswith("n't") for t in tokens(text))
-
-
 @lru_cache(maxsize=20_000)
 def polarity(text: str) -> Polarity:
     lowered = _OPTIONAL_ASIDE.sub("", normalise(text))
-    lowered = _LISTED_ASIDE.sub(lambda m: m.group(0) if _negated(m.group(0)) else "", lowered)
+    lowered = _LISTED_ASIDE.sub(
+        lambda m: m.group(0) if any(map(is_negation_cue, tokens(m.group(0)))) else "", lowered
+    )
     lowered = _NOT_ALONE.sub(r"also\1", _NOT_NEGATION.sub("also", lowered))
     lowered = _PREFER_OVER.sub(r"\1 rather than ", lowered)
     reader = _PolarityReader()
@@ -555,7 +554,7 @@ class _PolarityReader:
             if not re.search(r"\b(?:if|unless)\b", clause[dismissive.end() :]):
                 self.dismissed.update(_stems(toks))
             return
-        cues = [k for k, t in enumerate(toks) if t in NEGATION_CUES or t.endswith("n't")]
+        cues = [k for k, t in enumerate(toks) if is_negation_cue(t)]
         if not cues:
             # "if the cookies were pure sugar ..." supposes; it asserts nothing.
             if not _IMPLICIT_NEGATIVE.search(clause) and not _CONDITIONAL.search(clause):

@@ -48,6 +48,13 @@ NEGATION_CUES = frozenset(
     "weren't shouldn't wouldn't couldn't didn't hasn't haven't hadn't mustn't without lacks "
     "lack".split()
 )
+
+
+def is_negation_cue(token: str) -> bool:
+    """A word that negates what follows: "not", "no", "without", any "…n't"."""
+    return token in NEGATION_CUES or token.endswith("n't")
+
+
 NEGATION_PHRASES = ("rather than", "instead of", "as opposed to", "fails to", "fail to")
 
 CLAUSE_BREAK = re.compile(
