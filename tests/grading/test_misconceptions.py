@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from archprep.bank.model import Question
 from archprep.grading import Grader
 from archprep.grading.misconceptions import (
@@ -511,43 +513,57 @@ def test_a_clause_naming_no_subject_goes_on_about_its_statement() -> None:
     assert evidence_contradiction(point, said) is None
 
 
-def test_either_of_two_denials_denies_neither_alone() -> None:
-    # "no way out or no secrets" holds if either is missing, so it does not deny the way out
-    # the point names; denying it outright still contradicts the point.
-    point = (
+# Session 21's readings: each (point, a sentence that agrees with it, the sentence that does
+# contradict it, which is still caught).
+AGREES_BUT_FLIP_CAUGHT = [
+    pytest.param(
+        # "no way out or no secrets" holds if either is missing: neither is denied alone.
         "The risky mix is one assistant that holds customer secrets, reads outside documents "
-        "and can send messages out."
-    )
-    said = "An assistant that reads outside documents gets no way to send messages out or no customer secrets."
-    assert _agrees(point, said)
-    said = "One assistant that holds customer secrets and reads outside documents can never send messages out."
-    assert not _agrees(point, said)
-
-
-def test_a_denial_about_another_kind_of_thing_is_no_flip() -> None:
-    # The point denies prefix lookups; equality lookups are another kind.
-    point = "Hash indexes cannot serve prefix lookups over string keys in sorted order."
-    said = (
-        "Hash indexes serve equality lookups over string keys in constant time, in no sorted order."
-    )
-    assert _agrees(point, said)
-    said = "Hash indexes serve prefix lookups over string keys in sorted order."
-    assert not _agrees(point, said)
-
-
-def test_what_a_denial_is_compared_against_has_the_property() -> None:
-    # "not reserved ... as a contiguous cache is": the contiguous cache is reserved up front.
-    point = (
+        "and can send messages out.",
+        "An assistant that reads outside documents gets no way to send messages out or no "
+        "customer secrets.",
+        "One assistant that holds customer secrets and reads outside documents can never send "
+        "messages out.",
+        id="either-of-two-denials-denies-neither-alone",
+    ),
+    pytest.param(
+        # The point denies prefix lookups; equality lookups are another kind.
+        "Hash indexes cannot serve prefix lookups over string keys in sorted order.",
+        "Hash indexes serve equality lookups over string keys in constant time, in no sorted "
+        "order.",
+        "Hash indexes serve prefix lookups over string keys in sorted order.",
+        id="a-denial-about-another-kind-of-thing-is-no-flip",
+    ),
+    pytest.param(
+        # "not reserved ... as a contiguous cache is": the contiguous cache is reserved up front.
         "Paging allocates KV blocks on demand, so memory is not reserved up front for the "
-        "longest sequence as a contiguous cache is."
-    )
-    said = (
+        "longest sequence as a contiguous cache is.",
         "A contiguous cache is sized for the worst case, so inside a contiguous cache the memory "
-        "is also reserved up front for the longest sequence."
-    )
-    assert _agrees(point, said)
-    said = "Paging allocates KV blocks on demand, so memory is reserved up front for the longest sequence."
-    assert not _agrees(point, said)
+        "is also reserved up front for the longest sequence.",
+        "Paging allocates KV blocks on demand, so memory is reserved up front for the longest "
+        "sequence.",
+        id="what-a-denial-is-compared-against-has-the-property",
+    ),
+    pytest.param(
+        # "Snapshots fold this ..., with no durable record" is about snapshots, not about the
+        # write-ahead log the point describes.
+        "Write-ahead logs add a durable append-only record before each page write, while "
+        "snapshots copy the whole state.",
+        "Snapshots fold this into one periodic copy, with no durable append-only record before "
+        "each page write.",
+        "Write-ahead logs fold this into one periodic copy, with no durable append-only record "
+        "before each page write.",
+        id="a-statement-is-about-its-opening-words-up-to-a-pronoun",
+    ),
+]
+
+
+@pytest.mark.parametrize(("point", "agreeing", "contradicting"), AGREES_BUT_FLIP_CAUGHT)
+def test_readings_that_agree_while_the_flip_is_still_caught(
+    point: str, agreeing: str, contradicting: str
+) -> None:
+    assert _agrees(point, agreeing)
+    assert not _agrees(point, contradicting)
 
 
 def test_optional_before_a_noun_marks_only_that_noun() -> None:
@@ -562,19 +578,6 @@ def test_optional_before_a_noun_marks_only_that_noun() -> None:
     assert _agrees(point, said)
     point = "Attach cost labels to every job record so spend can be split by product."
     assert not _agrees(point, "Cost labels are optional in the job record.")
-
-
-def test_a_statement_is_about_its_opening_words_up_to_a_pronoun() -> None:
-    # "Snapshots fold this ..., with no durable record" is about snapshots, not about the
-    # write-ahead log the point describes.
-    point = (
-        "Write-ahead logs add a durable append-only record before each page write, while "
-        "snapshots copy the whole state."
-    )
-    said = "Snapshots fold this into one periodic copy, with no durable append-only record before each page write."
-    assert _agrees(point, said)
-    said = "Write-ahead logs fold this into one periodic copy, with no durable append-only record before each page write."
-    assert not _agrees(point, said)
 
 
 def test_a_bracketed_list_names_items_and_claims_nothing() -> None:

@@ -141,11 +141,11 @@ _TERM_SCOPE = re.compile(r";|:\s|\.\s|,?\s+(?:but|whereas|while|although|unlike)
 
 @lru_cache(maxsize=50_000)
 def _occurrences(
-    text: str, pattern: re.Pattern[str], other: re.Pattern[str], skip_negated: bool = False
+    text: str, pattern: re.Pattern[str], other: re.Pattern[str], claimed: bool = False
 ) -> tuple[frozenset[str], ...]:
     """For each match of ``pattern``: the content stems around it, within its clause, stopping
-    at the other member of the pair. ``skip_negated`` (for the answer's side) drops "not the
-    same" style matches and items of a list."""
+    at the other member of the pair. ``claimed`` (the answer's side) keeps only the
+    matches it claims something of: not "not the same" style ones, nor items of a list."""
     out = []
     lowered = _ASIDE.sub("", _NEUTRAL.sub(" ", normalise(text)))
     if not pattern.search(lowered):
@@ -153,9 +153,9 @@ def _occurrences(
     for clause in _TERM_SCOPE.split(lowered):
         for m in pattern.finditer(clause):
             preceding = tokens(clause[: m.start()])[-3:]
-            if skip_negated and any(is_negation_cue(t) for t in preceding):
-                continue
-            if skip_negated and _listed(clause, m.start(), m.end()):
+            if claimed and (
+                any(is_negation_cue(t) for t in preceding) or _listed(clause, m.start(), m.end())
+            ):
                 continue
             own = _content(m.group(0))
             head = clause[: m.start()]
@@ -210,7 +210,7 @@ def swapped_terms(
         a, b, label, needed = pair
         subject: frozenset[str] | None = None
         for mine, theirs in ((a, b), (b, a)):
-            for ctx in _occurrences(sentence, mine, theirs, skip_negated=True):
+            for ctx in _occurrences(sentence, mine, theirs, claimed=True):
                 if len(ctx) < 2:
                     continue
                 if subject is None:
