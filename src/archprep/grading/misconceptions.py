@@ -171,6 +171,7 @@ _ITEM = r"[\w'-]+(?:\s+[\w'-]+){0,4}"
 _LIST_BEFORE_LAST = re.compile(rf"{_ITEM},\s+{_ITEM},?\s+(?:and|or)\s+$")
 _LIST_BEFORE_MIDDLE = re.compile(rf"{_ITEM},\s+$")
 _LIST_AFTER_MIDDLE = re.compile(rf",?\s+(?:and|or)\s+{_ITEM}|,\s+{_ITEM}")
+_LIST_WINDOW = 300  # characters either side of the term
 _LIST_AFTER_FIRST = re.compile(rf",\s+{_ITEM},?\s+(?:and|or)\s+{_ITEM}")
 
 
@@ -178,7 +179,9 @@ def _listed(text: str, start: int, end: int) -> bool:
     """Whether the term at ``text[start:end]`` is one item of a list of three or more ("track
     error rate, time to first token and throughput"): items are named side by side, so none
     of them takes another term's place."""
-    before, after = text[:start], text[end:]
+    # Two items of at most five words either side are all the patterns read, so a window
+    # keeps each check short on a long answer.
+    before, after = text[max(0, start - _LIST_WINDOW) : start], text[end : end + _LIST_WINDOW]
     return bool(
         _LIST_BEFORE_LAST.search(before)
         or (_LIST_BEFORE_MIDDLE.search(before) and _LIST_AFTER_MIDDLE.match(after))
