@@ -160,6 +160,26 @@ def test_grade_batch(db: str, tmp_path: Path) -> None:
     ]
 
 
+def test_an_answer_longer_than_the_grader_reads_is_refused(db: str, tmp_path: Path) -> None:
+    long = tmp_path / "long.txt"
+    long.write_text("Data drift changes P(X). " * 1000)  # 25,000 characters
+    args = ["--db", db, "grade", "--id", "mlops/drift", "--answer", str(long)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is 25,000 characters" in lines[0] and "up to 20,000" in lines[0]
+    batch = tmp_path / "batch.jsonl"
+    rows = [
+        {"id": "mlops/drift", "answer": long.read_text()},
+        {"id": "mlops/drift", "answer": ANSWER},
+    ]
+    batch.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = runner.invoke(app, ["--db", db, "grade", "--batch", str(batch), "--json"])
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1 and "answer is 25,000 characters" in out[0]["error"]
+    assert out[1]["score"] > 0
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

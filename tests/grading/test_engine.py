@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from archprep.bank.model import Question
-from archprep.grading import Grader, GradeResultModel
+from archprep.grading import Grader, GradeResultModel, engine
 from archprep.grading.result import from_json
 from archprep.scheduling import Grade, suggested_grade
 
@@ -191,3 +193,22 @@ def test_a_complete_answer_in_note_form_earns_a_good_rating(
     assert suggested_grade(graded.score) >= Grade.GOOD, graded.score
     explained = [k for k in graded.key_points if k.note and k.note.startswith("named but not")]
     assert not explained, explained
+
+
+def test_only_the_start_of_an_overlong_answer_or_model_answer_is_read(
+    grader: Grader, drift: Question, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The limits are lowered so the test stays fast; the behaviour is the same at 20,000.
+    monkeypatch.setattr(engine, "MAX_ANSWER_CHARS", len(THIRD) + 5)
+    monkeypatch.setattr(engine, "MAX_REFERENCE_CHARS", 200)
+    said: list[str] = []
+    monkeypatch.setattr(grader, "_notice", said.append)
+    kept = list(grader.notices)
+    result = grader.grade(drift, THIRD + " " + FULL)
+    assert result.notices[0].startswith(f"graded the first {len(THIRD) + 5:,} characters of a")
+    assert said == result.notices  # and the CLI prints it, once per answer
+    assert result.score == grader.grade(drift, THIRD).score  # what followed was not read
+    derived = grader.grade(replace(drift, key_points=[]), THIRD)
+    assert f"of a {len(drift.answer):,}-character model answer" in derived.notices[-1]
+    assert all(kp.text in drift.answer[:200] for kp in derived.key_points)
+    assert grader.notices == kept  # per-answer messages are not kept as one-time notices

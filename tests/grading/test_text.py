@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archprep.grading.misconceptions import polarity
 from archprep.grading.numbers import extract_numbers, has_arithmetic, numbers_disagree, quantities
-from archprep.grading.text import sentence_shape, split_sentences, stem, tokens
+from archprep.grading.text import head, sentence_shape, split_sentences, stem, tokens
 
 
 def test_sentences_respect_markdown_and_abbreviations() -> None:
@@ -141,3 +141,9 @@ def test_a_figure_from_the_points_own_sum_or_parts_that_add_up_agree() -> None:
     assert numbers_disagree(budget, "Budget: 20 ms network and 30 ms retrieval.", 2)
     # A term of a sum in a unit the point states no figure in is compared with nothing.
     assert not numbers_disagree("About 2 × 32 layers × 4 KiB = 256 KiB", "It has 80 layers.", 2)
+
+
+def test_head_cuts_after_a_word() -> None:
+    assert head("short enough", 20) == "short enough"
+    assert head("the quick brown fox jumps", 18) == "the quick brown"
+    assert head("one\nlongwordwithoutspaces", 20) == "one\nlongwordwithouts"  # no late word end

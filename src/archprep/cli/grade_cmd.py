@@ -206,9 +206,10 @@ def grade_cmd(
     if answer == "-" and reference == "-":
         raise UserError("only one of --answer and --reference can read stdin")
     answer_text = _read_text(answer, "answer", limit)
+    source = "stdin" if answer == "-" else f"answer file {answer}"
     if not answer_text.strip():
-        source = "stdin" if answer == "-" else f"answer file {answer}"
         raise UserError(f"{source} holds no answer; write the answer there and run again")
+    _check_length(answer_text, f"the answer in {source}")
     ref_text = _read_text(reference, "reference", limit) if reference is not None else None
     q, ref, points = _resolve(
         actx, question=question, reference=ref_text, question_id=question_id, key_points=key_points
@@ -218,6 +219,17 @@ def grade_cmd(
         print_json(result.to_json())
     else:
         console.print(render(result))
+
+
+def _check_length(answer: str, what: str) -> None:
+    """Refuse an answer longer than the grader reads, rather than grade only its start."""
+    from archprep.grading.engine import MAX_ANSWER_CHARS
+
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise UserError(
+            f"{what} is {len(answer):,} characters, and answers are graded up to "
+            f"{MAX_ANSWER_CHARS:,} (about 3,000 words); shorten it and grade it again"
+        )
 
 
 def _grade_batch(actx: AppContext, text: str, offline: bool, json_out: bool) -> None:
@@ -255,6 +267,7 @@ def _grade_line(actx: AppContext, grader: Grader, line: str) -> dict[str, Any]:
     answer = item.get("answer")
     if not isinstance(answer, str):
         raise UserError("answer: required, a string")
+    _check_length(answer, "answer")
     points = item.get("key_points") or []
     if not isinstance(points, list) or not all(isinstance(p, str) for p in points):
         raise UserError("key_points: must be a list of strings")

@@ -34,7 +34,13 @@ from archprep.grading.result import (
 )
 from archprep.grading.rubric import compound_parts, derive_key_points, reference_sentences
 from archprep.grading.structure import check_structure
-from archprep.grading.text import clip, content_stems, sentence_shape, split_sentences
+from archprep.grading.text import (
+    clip,
+    content_stems,
+    head,
+    sentence_shape,
+    split_sentences,
+)
 from archprep.settings import Settings
 
 # A few points for staying on topic with real statements, so a vague but relevant answer ranks
@@ -52,6 +58,14 @@ MAX_MISCONCEPTION_PENALTY = 36.0
 # not worth its ~5 ms a pair. P then comes from the similarity model alone.
 MIN_PAIR_WEIGHT = 0.1
 MAX_SENTENCES = 150  # longer answers are graded on their first 150 sentences
+# Longer answers are graded on their first MAX_ANSWER_CHARS characters, about 3,000 words (an
+# interview answer runs to a few hundred). The misconception checks grow faster than the
+# length of a sentence: unbounded, one 1.5 MB sentence held 24 GB before it was killed. The
+# web forms accept no more than this, and `archprep grade` refuses a longer answer file.
+MAX_ANSWER_CHARS = 20_000
+# A model answer or a question is read up to here (the bank's longest answer: about 4,000).
+MAX_REFERENCE_CHARS = 20_000
+MAX_QUESTION_CHARS = 2_000
 STUDY_MATCH = 0.3  # share of a key point's content words a model-answer line must contain
 LEXICAL_NOTICE = (
     "no embedding model is available, so answers are graded lexically (word overlap only); "
@@ -70,6 +84,7 @@ class Rubric:
     reference: str
     source: str
     extra: dict[str, Any] = field(default_factory=dict)
+    cut_from: int = 0  # the model answer's length when only its first part is read
 
 
 def _key_point(k: KeyPoint | str) -> KeyPoint:
@@ -186,6 +201,10 @@ class Grader:
         else:
             q_text, q_id, kind, extra = question, None, "concept", {}
             ref, authored, picked = reference or "", [], False
+        q_text = head(q_text, MAX_QUESTION_CHARS)
+        cut_from = 0
+        if len(ref) > MAX_REFERENCE_CHARS:
+            cut_from, ref = len(ref), head(ref, MAX_REFERENCE_CHARS)
         if key_points:
             points, source = [_key_point(k) for k in key_points if str(k).strip()], "given"
         elif authored:
@@ -203,7 +222,7 @@ class Grader:
             raise UserError(
                 "nothing to grade against: give a reference answer or at least one key point"
             )
-        return Rubric(q_text, q_id, kind, points, ref, source, dict(extra))
+        return Rubric(q_text, q_id, kind, points, ref, source, dict(extra), cut_from)
 
     def grade(
         self,
@@ -213,7 +232,10 @@ class Grader:
         reference: str | Sequence[str] | None = None,
         key_points: Sequence[KeyPoint | str] | None = None,
     ) -> GradeResult:
-        """Grade one answer. ``reference`` may list alternative model answers: the best counts."""
+        """Grade one answer. ``reference`` may list alternative model answers: the best counts.
+
+        Text past ``MAX_ANSWER_CHARS`` (answer) or ``MAX_REFERENCE_CHARS`` (model answer) is
+        not read, and the result's notices say so."""
         if reference is not None and not isinstance(reference, str):
             alternatives = [r for r in reference if r.strip()]
             if len(alternatives) > 1 and not key_points:
@@ -221,7 +243,19 @@ class Grader:
                 return max(results, key=lambda r: r.score)
             reference = alternatives[0] if alternatives else None
         rubric = self.rubric(question, reference=reference, key_points=key_points)
+        cut: list[str] = []
+        if len(answer) > MAX_ANSWER_CHARS:
+            cut.append(f"graded the first {MAX_ANSWER_CHARS:,} characters of a "
+                       f"{len(answer):,}-character answer")  # fmt: skip
+            answer = head(answer, MAX_ANSWER_CHARS)
+        if rubric.cut_from:
+            cut.append(f"read the first {MAX_REFERENCE_CHARS:,} characters of a "
+                       f"{rubric.cut_from:,}-character model answer")  # fmt: skip
         offline = self.grade_rubric(rubric, answer)
+        offline.notices += cut
+        if self._notice is not None:
+            for message in cut:  # about this answer, so not kept among the one-time notices
+                self._notice(message)
         if self.judge is None or not answer.strip():
             return offline
         from archprep.grading.llm import LLMError

@@ -150,6 +150,16 @@ def clip(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
+def head(text: str, limit: int) -> str:
+    """The start of ``text``, at most ``limit`` characters, cut after a word where one ends in
+    the second half of them."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    return cut[:space].rstrip() if space > limit // 2 else cut
+
+
 def normalise(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-")
     text = text.replace("\u2014", " - ").replace("\u00d7", " x ")

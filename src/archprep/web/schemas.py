@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from archprep.bank.model import Question
+from archprep.grading.engine import MAX_ANSWER_CHARS
 from archprep.search import Hit, SearchResult
 from archprep.web.render import strip_tags
 
@@ -106,7 +107,7 @@ class ReviewOut(BaseModel):
 
 class GradeIn(BaseModel):
     question_id: str = Field(description="The question answered (its key points are the rubric).")
-    answer: str = Field(min_length=1, max_length=20_000)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
     duration_s: float | None = Field(default=None, ge=0, le=86_400)
 
     @field_validator("answer")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from archprep.errors import UserError
+from archprep.grading.engine import MAX_ANSWER_CHARS
 from archprep.interview import store as mock_store
 from archprep.interview.mock import MockInterview, interview_grading
 from archprep.interview.plans import BUILTIN_PLANS, plan_from_spec
@@ -21,7 +22,7 @@ from archprep.web.deps import DB, CurrentViewer, Viewer, now, page, state
 
 router = APIRouter(include_in_schema=False)
 
-MAX_ANSWER = 20_000
+MAX_ANSWER = MAX_ANSWER_CHARS  # what the grader reads
 MAX_PLAN = 20_000
 EXAMPLE_PLAN = {
     "title": "RAG deep dive",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from archprep.bank.model import Question
 from archprep.errors import UserError
+from archprep.grading.engine import MAX_ANSWER_CHARS
 from archprep.grading.result import GradeResult, from_json
 from archprep.progress import get_attempt, next_practice_question, recent_attempts
 from archprep.scheduling import Grade, suggested_grade
@@ -20,7 +21,7 @@ from archprep.web.render import find_span, highlight_spans
 
 router = APIRouter(include_in_schema=False)
 
-MAX_ANSWER = 20_000
+MAX_ANSWER = MAX_ANSWER_CHARS  # what the grader reads
 # A target time per kind, shown on the timer: what an interviewer would give the question.
 MINUTES = {"design": 15, "behavioral": 4, "strategy": 6, "troubleshooting": 8}
 TIPS = {
