@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from archprep.bank.model import Question
+from archprep.errors import UserError
 from archprep.grading import Grader, GradeResultModel, engine
 from archprep.grading.result import from_json
 from archprep.scheduling import Grade, suggested_grade
@@ -212,3 +213,10 @@ def test_only_the_start_of_an_overlong_answer_or_model_answer_is_read(
     assert f"of a {len(drift.answer):,}-character model answer" in derived.notices[-1]
     assert all(kp.text in drift.answer[:200] for kp in derived.key_points)
     assert grader.notices == kept  # per-answer messages are not kept as one-time notices
+
+
+def test_given_key_points_are_a_rubric_not_a_document(grader: Grader) -> None:
+    with pytest.raises(UserError, match="31 key points given; a rubric has at most 30"):
+        grader.grade("Q?", "An answer.", key_points=[f"point number {n}" for n in range(31)])
+    with pytest.raises(UserError, match="key point 2 is 1,203 characters"):
+        grader.grade("Q?", "An answer.", key_points=["short", "word " * 240 + "end"])

@@ -66,6 +66,9 @@ MAX_ANSWER_CHARS = 20_000
 # A model answer or a question is read up to here (the bank's longest answer: about 4,000).
 MAX_REFERENCE_CHARS = 20_000
 MAX_QUESTION_CHARS = 2_000
+# Key points given with the answer (`--key-point`, batch lines): a rubric, not a document.
+MAX_GIVEN_POINTS = 30
+MAX_POINT_CHARS = 1_000
 STUDY_MATCH = 0.3  # share of a key point's content words a model-answer line must contain
 LEXICAL_NOTICE = (
     "no embedding model is available, so answers are graded lexically (word overlap only); "
@@ -89,6 +92,20 @@ class Rubric:
 
 def _key_point(k: KeyPoint | str) -> KeyPoint:
     return k if isinstance(k, KeyPoint) else KeyPoint(str(k).strip())
+
+
+def _check_given(points: Sequence[KeyPoint]) -> None:
+    if len(points) > MAX_GIVEN_POINTS:
+        raise UserError(
+            f"{len(points)} key points given; a rubric has at most {MAX_GIVEN_POINTS}, "
+            "so keep the ones that matter most"
+        )
+    for n, point in enumerate(points, start=1):
+        if len(point.text) > MAX_POINT_CHARS:
+            raise UserError(
+                f"key point {n} is {len(point.text):,} characters; a key point states one "
+                f"thing in under {MAX_POINT_CHARS:,}: split it or shorten it"
+            )
 
 
 class Grader:
@@ -207,6 +224,7 @@ class Grader:
             cut_from, ref = len(ref), head(ref, MAX_REFERENCE_CHARS)
         if key_points:
             points, source = [_key_point(k) for k in key_points if str(k).strip()], "given"
+            _check_given(points)
         elif authored:
             # Imported questions without written key points carry the ones picked from their
             # answer at import: graded as derived points, not as written ones.
