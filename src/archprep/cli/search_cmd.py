@@ -9,7 +9,7 @@ from rich.text import Text
 
 from archprep.cli.common import app, app_context, console, err_console, print_json, print_json_line
 from archprep.errors import UserError
-from archprep.search import Filters, Searcher, SearchResult
+from archprep.search import MAX_QUERY_CHARS, Filters, Searcher, SearchResult
 
 
 def _render(result: SearchResult) -> None:
@@ -37,6 +37,14 @@ def _render(result: SearchResult) -> None:
             for word in hit.matched:
                 body.highlight_words([word], style="bold yellow", case_sensitive=False)
             console.print(body)
+
+
+def _check_length(query: str, what: str) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise UserError(
+            f"{what} is {len(query):,} characters; a search query is at most "
+            f"{MAX_QUERY_CHARS}: keep the words that describe what you want"
+        )
 
 
 @app.command("search")
@@ -67,10 +75,11 @@ def search_cmd(
         return searcher.search(q, user_id=user, filters=filters, limit=limit, mode=mode)  # type: ignore[arg-type]
 
     if query == "-":
-        for line in sys.stdin:
+        for number, line in enumerate(sys.stdin, start=1):
             q = line.strip()
             if not q:
                 continue
+            _check_length(q, f"line {number} of stdin")
             result = run(q)
             if json_out:
                 print_json_line(result.as_dict())
@@ -80,6 +89,7 @@ def search_cmd(
         return
     if not query.strip():
         raise UserError("the query is empty; type what you are looking for")
+    _check_length(query, "the query")
     result = run(query)
     if json_out:
         print_json(result.as_dict())

@@ -22,6 +22,8 @@ Mode = Literal["hybrid", "lexical", "dense"]
 # 103-query set in bench/search (k in 20/60, dense weight 0.8-1.6): a smaller k and a heavier
 # dense list lift paraphrase and scenario queries without costing keyword ones.
 RRF_K = 20
+# A query is a few words or a scenario, not a document (a 1.6 MB one took 12 s or more).
+MAX_QUERY_CHARS = 500
 DEPTH = 100
 # Below this cosine a dense-only match is noise: with no lexical hit either, there are no results.
 MIN_DENSE = 0.30

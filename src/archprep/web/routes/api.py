@@ -22,7 +22,7 @@ from archprep.progress import (
     recent_attempts,
 )
 from archprep.scheduling import STATE_NAMES, Grade, humanize_interval
-from archprep.search import Filters
+from archprep.search import MAX_QUERY_CHARS, Filters
 from archprep.store.attempts import save_attempt
 from archprep.store.cards import record_review
 from archprep.store.questions import get_question, list_questions
@@ -106,7 +106,7 @@ def question(session: DB, viewer: CurrentViewer, question_id: str) -> QuestionOu
 @router.get("/search", response_model=SearchOut)
 async def search(
     request: Request,
-    q: Annotated[str, Query(max_length=500)] = "",
+    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     category: str | None = None,
     level: str | None = None,
     kind: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from archprep.search import Filters
+from archprep.search import MAX_QUERY_CHARS, Filters
 from archprep.store.stats import bank_stats
 from archprep.web.cache import cached_search
 from archprep.web.deps import DB, CurrentViewer, now, page, state
@@ -30,7 +30,13 @@ def search_page(
     result = None
     if q.strip():
         result = cached_search(
-            st.caches, st.searcher, session, q[:500], user_id=viewer.id, filters=filters, limit=20
+            st.caches,
+            st.searcher,
+            session,
+            q[:MAX_QUERY_CHARS],
+            user_id=viewer.id,
+            filters=filters,
+            limit=20,
         )
     stats = bank_stats(session, viewer.id, now(request))
     return page(
