@@ -213,6 +213,10 @@ def test_only_the_start_of_an_overlong_answer_or_model_answer_is_read(
     assert f"of a {len(drift.answer):,}-character model answer" in derived.notices[-1]
     assert all(kp.text in drift.answer[:200] for kp in derived.key_points)
     assert grader.notices == kept  # per-answer messages are not kept as one-time notices
+    said.clear()
+    monkeypatch.setattr(engine, "MAX_REFERENCE_CHARS", 20_000)
+    two = grader.grade(drift.question, THIRD + " " + FULL, reference=[THIRD, FULL])
+    assert said == two.notices and len(said) == 1  # one note per answer, not per reference
 
 
 def test_given_key_points_are_a_rubric_not_a_document(grader: Grader) -> None:

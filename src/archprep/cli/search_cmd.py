@@ -65,6 +65,10 @@ def search_cmd(
     """Search the bank by meaning and keywords; paraphrases and scenario descriptions work."""
     if mode not in ("hybrid", "lexical", "dense"):
         raise UserError(f"--mode must be hybrid, lexical or dense (got {mode!r})")
+    if query != "-":
+        if not query.strip():
+            raise UserError("the query is empty; type what you are looking for")
+        _check_length(query, "the query")
     actx = app_context(ctx)
     store = actx.store()
     user = actx.local_user()
@@ -87,9 +91,6 @@ def search_cmd(
                 console.rule(q)
                 _render(result)
         return
-    if not query.strip():
-        raise UserError("the query is empty; type what you are looking for")
-    _check_length(query, "the query")
     result = run(query)
     if json_out:
         print_json(result.as_dict())

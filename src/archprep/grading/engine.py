@@ -34,13 +34,7 @@ from archprep.grading.result import (
 )
 from archprep.grading.rubric import compound_parts, derive_key_points, reference_sentences
 from archprep.grading.structure import check_structure
-from archprep.grading.text import (
-    clip,
-    content_stems,
-    head,
-    sentence_shape,
-    split_sentences,
-)
+from archprep.grading.text import clip, content_stems, head, sentence_shape, split_sentences
 from archprep.settings import Settings
 
 # A few points for staying on topic with real statements, so a vague but relevant answer ranks
@@ -254,26 +248,26 @@ class Grader:
 
         Text past ``MAX_ANSWER_CHARS`` (answer) or ``MAX_REFERENCE_CHARS`` (model answer) is
         not read, and the result's notices say so."""
+        cut: list[str] = []
+        if len(answer) > MAX_ANSWER_CHARS:
+            cut.append(
+                f"graded the first {MAX_ANSWER_CHARS:,} characters of a "
+                f"{len(answer):,}-character answer"
+            )
+            answer = head(answer, MAX_ANSWER_CHARS)
         if reference is not None and not isinstance(reference, str):
             alternatives = [r for r in reference if r.strip()]
             if len(alternatives) > 1 and not key_points:
                 results = [self.grade(question, answer, reference=r) for r in alternatives]
-                return max(results, key=lambda r: r.score)
+                return self._told(max(results, key=lambda r: r.score), cut)
             reference = alternatives[0] if alternatives else None
         rubric = self.rubric(question, reference=reference, key_points=key_points)
-        cut: list[str] = []
-        if len(answer) > MAX_ANSWER_CHARS:
-            cut.append(f"graded the first {MAX_ANSWER_CHARS:,} characters of a "
-                       f"{len(answer):,}-character answer")  # fmt: skip
-            answer = head(answer, MAX_ANSWER_CHARS)
         if rubric.cut_from:
-            cut.append(f"read the first {MAX_REFERENCE_CHARS:,} characters of a "
-                       f"{rubric.cut_from:,}-character model answer")  # fmt: skip
-        offline = self.grade_rubric(rubric, answer)
-        offline.notices += cut
-        if self._notice is not None:
-            for message in cut:  # about this answer, so not kept among the one-time notices
-                self._notice(message)
+            cut.append(
+                f"read the first {MAX_REFERENCE_CHARS:,} characters of a "
+                f"{rubric.cut_from:,}-character model answer"
+            )
+        offline = self._told(self.grade_rubric(rubric, answer), cut)
         if self.judge is None or not answer.strip():
             return offline
         from archprep.grading.llm import LLMError
@@ -286,6 +280,15 @@ class Grader:
             offline.notices.append(message)
             return offline
         return self._merge(rubric, offline, verdict)
+
+    def _told(self, result: GradeResult, messages: list[str]) -> GradeResult:
+        """``result`` with ``messages`` among its notices, each also passed to the notice
+        callback: they are about this answer, so not kept among the one-time notices."""
+        result.notices += messages
+        if self._notice is not None:
+            for message in messages:
+                self._notice(message)
+        return result
 
     def _merge(self, rubric: Rubric, offline: GradeResult, verdict: LLMVerdict) -> GradeResult:
         """The judge's verdicts and feedback with the offline structure checks and study list."""

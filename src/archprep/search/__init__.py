@@ -145,6 +145,7 @@ class Searcher:
         mode: Mode = "hybrid",
         query_vector: npt.NDArray[np.float32] | None = None,
     ) -> SearchResult:
+        query = query[:MAX_QUERY_CHARS]  # callers refuse longer queries; this bounds the rest
         index = self.index()
         mask = self._mask(index, user_id, filters or Filters())
         if mode != "lexical" and self.embedder is None:

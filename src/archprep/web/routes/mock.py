@@ -22,7 +22,6 @@ from archprep.web.deps import DB, CurrentViewer, Viewer, now, page, state
 
 router = APIRouter(include_in_schema=False)
 
-MAX_ANSWER = MAX_ANSWER_CHARS  # what the grader reads
 MAX_PLAN = 20_000
 EXAMPLE_PLAN = {
     "title": "RAG deep dive",
@@ -172,7 +171,7 @@ def answer(
     request: Request,
     viewer: CurrentViewer,
     session_id: int,
-    answer: Annotated[str, Form(max_length=MAX_ANSWER)] = "",
+    answer: Annotated[str, Form(max_length=MAX_ANSWER_CHARS)] = "",
     action: Annotated[str, Form()] = "answer",
 ) -> RedirectResponse:
     """One form, several buttons: answer, hint (keeps the draft), skip, or end the mock."""
@@ -202,7 +201,7 @@ def draft(
     request: Request,
     viewer: CurrentViewer,
     session_id: int,
-    answer: Annotated[str, Form(max_length=MAX_ANSWER)] = "",
+    answer: Annotated[str, Form(max_length=MAX_ANSWER_CHARS)] = "",
 ) -> JSONResponse:
     """Autosave of the answer being typed (app.js posts it every few seconds)."""
     return JSONResponse({"saved": _mock(request, viewer, session_id).save_draft(answer)})

@@ -21,7 +21,6 @@ from archprep.web.render import find_span, highlight_spans
 
 router = APIRouter(include_in_schema=False)
 
-MAX_ANSWER = MAX_ANSWER_CHARS  # what the grader reads
 # A target time per kind, shown on the timer: what an interviewer would give the question.
 MINUTES = {"design": 15, "behavioral": 4, "strategy": 6, "troubleshooting": 8}
 TIPS = {
@@ -83,7 +82,7 @@ def submit(
     session: DB,
     viewer: CurrentViewer,
     question_id: Annotated[str, Form()],
-    answer: Annotated[str, Form(max_length=MAX_ANSWER)],
+    answer: Annotated[str, Form(max_length=MAX_ANSWER_CHARS)],
     duration_s: Annotated[float | None, Form()] = None,
 ) -> RedirectResponse:
     """Grade the answer against the question's key points and keep it as an attempt."""
