@@ -224,3 +224,17 @@ def test_given_key_points_are_a_rubric_not_a_document(grader: Grader) -> None:
         grader.grade("Q?", "An answer.", key_points=[f"point number {n}" for n in range(31)])
     with pytest.raises(UserError, match="key point 2 is 1,203 characters"):
         grader.grade("Q?", "An answer.", key_points=["short", "word " * 240 + "end"])
+
+
+def test_an_offline_strategy_grade_says_it_is_a_floor(
+    grader: Grader, drift: Question, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said: list[str] = []
+    monkeypatch.setattr(grader, "_notice", said.append)
+    monkeypatch.setattr(grader, "notices", [])
+    strategy = replace(drift, kind="strategy")
+    first, second = grader.grade(strategy, THIRD), grader.grade(strategy, WRONG)
+    assert engine.STRATEGY_NOTICE in first.notices and engine.STRATEGY_NOTICE in second.notices
+    assert said == [engine.STRATEGY_NOTICE]  # the CLI prints it once, not once per answer
+    assert engine.STRATEGY_NOTICE not in grader.grade(drift, THIRD).notices
+    assert engine.STRATEGY_NOTICE not in grader.grade(strategy, "  ").notices  # nothing graded

@@ -139,6 +139,17 @@ def test_practice_grades_and_shows_feedback_with_evidence(client: TestClient) ->
     assert "practice/attempts/" in client.get("/").text  # the dashboard lists it
 
 
+def test_feedback_shows_the_notes_on_its_grade(client: TestClient) -> None:
+    token = csrf_of(client, "/practice")
+    answer = (
+        "I would build the platform team first, then embed one engineer per product team so "
+        "the shared tooling stays close to what the products need."
+    )
+    page = _graded_page(client, token, "strategy-leadership/ai-org-team-structure", answer, 200)
+    assert 'aria-label="Notes on this grade"' in page
+    assert "Strategy answers are under-credited offline" in page
+
+
 def test_a_blank_practice_answer_is_refused_and_not_stored(client: TestClient) -> None:
     token = csrf_of(client, "/practice")
     response = client.post("/practice", data={"csrf_token": token, "question_id": QID,

