@@ -555,6 +555,29 @@ AGREES_BUT_FLIP_CAUGHT = [
         "before each page write.",
         id="a-statement-is-about-its-opening-words-up-to-a-pronoun",
     ),
+    # Session 24's: a statement that opens with a pronoun goes on about the one before it.
+    pytest.param(
+        "An LSTM needs a separate cell state to carry long-range memory",
+        "A GRU merges the gates, so it needs no separate cell state.",
+        "An LSTM merges the gates, so it needs no separate cell state.",
+        id="it-after-so-stands-for-the-subject-before",
+    ),
+    pytest.param(
+        # "needs" alone before the cue is a verb, not a subject of its own.
+        "An LSTM needs a separate cell state to carry long-range memory",
+        "A GRU has two gates, needs no separate cell state and trains faster.",
+        "An LSTM has two gates, needs no separate cell state and trains faster.",
+        id="a-clause-opening-with-its-verb-goes-on-about-its-statement",
+    ),
+    pytest.param(
+        # The plain side too: "so you ..." is about the fusion named before it.
+        "RRF uses ranks only, so it needs no normalisation of the raw scores",
+        "Score fusion multiplies the raw scores, so you first have to apply normalisation of "
+        "the raw scores.",
+        "Rank fusion multiplies the raw scores, so you first have to apply normalisation of "
+        "the raw scores.",
+        id="a-statement-opening-with-you-is-about-the-subject-before",
+    ),
 ]
 
 

@@ -451,6 +451,8 @@ _STATEMENT_BREAK = re.compile(_BREAK, re.IGNORECASE)
 # Words that stand for a subject named elsewhere.
 _PRONOUNS = frozenset("it its they them this these those he she which".split())
 _PERSONAL = frozenset("i we you".split())
+# Pronouns that stand for the subject of the statement before them in the same sentence.
+_ANAPHORS = frozenset({"it", "they"})
 
 
 def _pronoun(token: str, pronouns: frozenset[str] = _PRONOUNS) -> bool:
@@ -488,19 +490,27 @@ def polarity(text: str) -> Polarity:
     lowered = _NOT_ALONE.sub(r"also\1", _NOT_NEGATION.sub("also", lowered))
     lowered = _PREFER_OVER.sub(r"\1 rather than ", lowered)
     reader = _PolarityReader()
+    about: frozenset[str] = frozenset()
+    opened: list[str] = []  # the words the last statement that named its subject opens with
     for statement in _statements(lowered):
         if statement is None:
             continue
-        context: list[str] = []  # the statement's words before the clause
         # What the statement is about: the content words it opens with, up to a pronoun,
-        # which stands for something named elsewhere ("it keeps ..." names nothing; "GRU
-        # merges this ..." is still about the GRU).
+        # which stands for something named elsewhere ("GRU merges this ..." is still about
+        # the GRU). A statement that opens with a pronoun goes on about the one before it in
+        # the sentence ("BF16 has FP32's exponent bits, so it needs no loss scaling"; "RRF
+        # multiplies the scores, so you must normalise them"); the first one names nothing.
+        opening = tokens(statement)[:3]
         lead = list(
-            itertools.takewhile(
-                lambda t: not (_pronoun(t) or _pronoun(t, _PERSONAL)), tokens(statement)[:3]
-            )
+            itertools.takewhile(lambda t: not (_pronoun(t) or _pronoun(t, _PERSONAL)), opening)
         )
-        about = frozenset(w for w in _stems(lead) if _wordlike(w))
+        carried = not lead and bool(opening)
+        if carried:
+            context = list(opened)  # the statement's words before the clause, and its subject
+        else:
+            context, opened = [], lead
+            about = frozenset(w for w in _stems(lead) if _wordlike(w))
+        carried = carried and opening[0] in _ANAPHORS
         for clause in _SCOPE_BREAK.split(statement):
             # "Instead of X, it does Y": what is denied of X belongs to the next clause's
             # subject, which this reading cannot resolve.
@@ -508,7 +518,9 @@ def polarity(text: str) -> Polarity:
             for phrase in NEGATION_PHRASES:
                 clause = clause.replace(phrase, "not")
             toks = tokens(clause)
-            reader.read(clause, toks, tuple(context), subjectless=subjectless, about=about)
+            reader.read(
+                clause, toks, tuple(context), subjectless=subjectless, about=about, carried=carried
+            )
             context.extend(toks)
     return Polarity(
         frozenset(reader.clean),
@@ -539,6 +551,7 @@ class _PolarityReader:
         *,
         subjectless: bool,
         about: frozenset[str] = frozenset(),
+        carried: bool = False,
     ) -> None:
         dismissive = _DISMISSIVE.search(clause)
         if dismissive and dismissive.group(0) == "optional":
@@ -585,9 +598,12 @@ class _PolarityReader:
         # "it needs no normalisation": a pronoun stands for a subject this clause does not name.
         named = not any(_pronoun(t) or _pronoun(t, _PERSONAL) for t in before)
         subject = frozenset(_stems(before)) if named else frozenset()
-        if named and not subject and context:
-            # "GRUs merge them into two gates, with no cell state": a later clause that names
-            # no subject goes on about what its statement is about.
+        if not named and carried and about and any(t in _ANAPHORS for t in before):
+            subject = about  # "BF16 has FP32's range, so it needs no loss scaling"
+        if named and (not subject or len(before) == 1) and context and about:
+            # "GRUs merge them into two gates, with no cell state", "..., needs no loss
+            # scaling": a later clause that names no subject, at most a verb, goes on about
+            # what its statement is about.
             subject = about
         adjacent = _stems(toks[cue + 1 : cue + 1 + len(scope)]) == scope
         # What sets the compared object apart: "as a contiguous cache is", after "with a paged
