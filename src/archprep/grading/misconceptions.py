@@ -504,13 +504,15 @@ def polarity(text: str) -> Polarity:
         lead = list(
             itertools.takewhile(lambda t: not (_pronoun(t) or _pronoun(t, _PERSONAL)), opening)
         )
-        carried = not lead and bool(opening)
-        if carried:
-            context = list(opened)  # the statement's words before the clause, and its subject
-        else:
+        # The words before each clause: for a statement that goes on about the one before,
+        # they start with the words that one opened with.
+        context: list[str]
+        if lead or not opening:
             context, opened = [], lead
             about = frozenset(w for w in _stems(lead) if _wordlike(w))
-        carried = carried and opening[0] in _ANAPHORS
+        else:
+            context = list(opened)
+        carried = not lead and bool(opening) and opening[0] in _ANAPHORS  # "it" means ``about``
         for clause in _SCOPE_BREAK.split(statement):
             # "Instead of X, it does Y": what is denied of X belongs to the next clause's
             # subject, which this reading cannot resolve.
