@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -155,6 +156,30 @@ def test_score_suggests_a_rating() -> None:
 )  # fmt: skip
 def test_parse_estimate(text: str, value: float) -> None:
     assert parse_estimate(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "value"),
+    [("4.4m", "minutes/month", 4.4), ("0.073 h", "minutes/month", 4.38),
+     ("90 s", "minutes/month", 1.5), ("2 days", "minutes/month", 2880),
+     ("4.4 million minutes", "minutes/month", 4.4e6), ("1.5 TB", "GB", 1500),
+     ("512 MB", "GB", 0.512), ("40 GiB", "GB", 42.95), ("12k", "USD/month", 12000),
+     ("4.4m", "", 4.4e6)],
+)  # fmt: skip
+def test_a_unit_of_the_drills_kind_converts(text: str, unit: str, value: float) -> None:
+    # In a minutes drill a bare "m" is minutes, not million.
+    assert parse_estimate(text, unit) == pytest.approx(value, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "message"),
+    [("4,38", "minutes/month", "commas only group thousands (1,200); write decimals with a point, e.g. 4.38"),
+     ("1,2,3", "", "e.g. 4.38"), ("40 hours", "GB", "hours is not a unit of GB; give the estimate in GB"),
+     ("3 TB", "minutes/month", "TB is not a unit of minutes".lower())],
+)  # fmt: skip
+def test_an_ambiguous_estimate_is_refused_not_guessed(text: str, unit: str, message: str) -> None:
+    with pytest.raises(UserError, match=re.escape(message)):
+        parse_estimate(text, unit)
 
 
 def test_parse_estimate_rejects_words() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from archprep.errors import UserError
 from archprep.exporters.backup import (
+    SUPPORTED_TYPES,
     backup_json,
     backup_tables,
     dump_backup,
@@ -21,7 +22,8 @@ from archprep.exporters.backup import (
 from archprep.scheduling import Grade
 from archprep.store import Store, open_store
 from archprep.store.cards import record_review
-from archprep.store.schema import Base, EmbeddingRow, ReviewLogRow
+from archprep.store.schema import Base, EmbeddingRow, InterviewTargetRow, ReviewLogRow
+from archprep.store.targets import add_target
 from tests.exporters.progress import NOW
 
 
@@ -43,6 +45,16 @@ def test_backup_holds_every_table_but_derived_ones(progress_store: tuple[Store, 
     assert data["schema_revision"]
     assert len(data["tables"]["attempts"]["rows"]) == 6
     assert len(data["tables"]["review_logs"]["rows"]) == 4
+
+
+def test_the_web_secret_stays_out_of_a_backup(progress_store: tuple[Store, int]) -> None:
+    from archprep.web.auth import app_secret
+
+    store, _ = progress_store
+    secret = app_secret(store).hex()
+    text = backup_json(dump_backup(store, NOW))
+    assert secret not in text and "web_secret" not in text
+    assert '"bank_version"' in text  # the rest of the table is kept
 
 
 def test_round_trip_is_byte_for_byte_identical(
@@ -67,6 +79,32 @@ def test_round_trip_is_byte_for_byte_identical(
         with target.session() as s:
             ids = s.scalars(select(ReviewLogRow.id).order_by(ReviewLogRow.id)).all()
         assert ids == [1, 2, 3, 4, 5]
+    finally:
+        target.close()
+
+
+def test_every_backed_up_column_has_a_type_the_backup_carries() -> None:
+    odd = [f"{t.name}.{c.name} ({c.type})" for t in backup_tables() for c in t.columns
+           if not isinstance(c.type, SUPPORTED_TYPES)]  # fmt: skip
+    assert odd == []
+
+
+def test_an_interview_date_survives_the_round_trip(
+    progress_store: tuple[Store, int], db_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # A calendar date, not a timestamp: the one Date column once made every backup fail.
+    store, user = progress_store
+    with store.session.begin() as s:
+        add_target(s, user, interview_date=date(2026, 6, 1), now=NOW, name="Onsite")
+    path = tmp_path / "backup.json"
+    write_backup(store, path, NOW)
+    target = open_store(empty_database(db_url, request, tmp_path))
+    try:
+        restore_backup(target, path)
+        with target.session() as s:
+            row = s.scalars(select(InterviewTargetRow)).one()
+        assert (row.name, row.interview_date) == ("Onsite", date(2026, 6, 1))
+        assert backup_json(dump_backup(target, NOW)) == path.read_text("utf-8")
     finally:
         target.close()
 

@@ -104,6 +104,8 @@ def make_app(clock: Clock) -> Iterator[AppFactory]:
     built: list[FastAPI] = []
 
     def make(url: str, **config: object) -> FastAPI:
+        # TestClient's default host; a test of the host check passes allowed_hosts="" (defaults).
+        config.setdefault("allowed_hosts", "testserver,127.0.0.1,localhost")
         app = create_app(settings_for(url), WebConfig(**config), clock=clock, warm=False)
         built.append(app)
         return app

@@ -144,6 +144,13 @@ def test_compose_a_plan_and_run_it(web: tuple[TestClient, str]) -> None:
     assert "Question 1 of 2" in client.get(f"/mock/{sid}").text
     bad = post(client, "/mock/plans", name="bad", spec="{not json")
     assert bad.status_code == 400 and "plan JSON, line 1" in bad.text  # type: ignore[attr-defined]
+    # The form comes back with what was typed, so a long plan is not lost to a typo.
+    assert "{not json</textarea>" in bad.text and 'value="bad"' in bad.text  # type: ignore[attr-defined]
+    nocat = {"rounds": [{"name": "x", "minutes": 5, "seconds_per_question": 60,
+                         "questions": [{"count": 1, "categories": ["cooking"]}]}]}  # fmt: skip
+    bad = post(client, "/mock/plans", name="bad", spec=json.dumps(nocat))
+    assert bad.status_code == 400  # type: ignore[attr-defined]
+    assert "round &#39;x&#39;: no question has category &#39;cooking&#39;; use one of" in bad.text  # type: ignore[attr-defined]
     bad = post(client, "/mock/plans", name="bad", spec=json.dumps({"rounds": [{"name": "x"}]}))
     assert bad.status_code == 400 and "rounds[0].minutes" in bad.text  # type: ignore[attr-defined]
     gone = post(client, "/mock/plans/two-rag/delete")

@@ -100,6 +100,61 @@ def test_rating_a_flashcard_records_a_review(client: TestClient, clock: Clock) -
     assert "Saved" in after and qid not in re.findall(r'name="question_id" value="([^"]+)"', after)
 
 
+def test_a_repeated_rating_of_the_same_card_is_logged_once(client: TestClient) -> None:
+    # A double key press or a second click sends the form twice; the reps the card had when the
+    # form was shown tell the second one apart from a real new review.
+    page = client.get("/study").text
+    qid = re.search(r'name="question_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    reps = re.search(r'name="reps" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    token = csrf_of(client, "/study")
+    form = {"csrf_token": token, "question_id": qid, "rating": "3", "reps": reps}
+    first = client.post("/study", data=form, follow_redirects=False)
+    second = client.post("/study", data={**form, "rating": "4"}, follow_redirects=False)
+    assert "next_in=" in first.headers["location"] and "next_in=" in second.headers["location"]
+    with client.app.state.archprep.store.session() as s:  # type: ignore[attr-defined]
+        assert [log.rating for log in s.scalars(select(ReviewLogRow))] == [3]
+
+
+def test_undo_after_a_suspend_brings_that_card_back(client: TestClient) -> None:
+    token = csrf_of(client, "/study")
+    page = client.get("/study").text
+    rated = re.search(r'name="question_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    client.post("/study", data={"csrf_token": token, "question_id": rated, "rating": "3"})
+    page = client.get("/study").text
+    qid = re.search(r'name="question_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    after = client.post(
+        "/study", data={"csrf_token": token, "question_id": qid, "action": "suspend"}
+    ).text
+    assert "Card suspended" in after and "Undo last rating" not in after
+    undo = re.search(r'<form method="post" action="/study" data-undo-form>(.*?)</form>', after)
+    assert undo and f'name="question_id" value="{qid}"' in undo.group(1)
+    assert 'name="action" value="unsuspend"' in undo.group(1)
+    back = client.post(
+        "/study", data={"csrf_token": token, "question_id": qid, "action": "unsuspend"}
+    ).text
+    assert "The card is back in your flashcards" in back
+    with client.app.state.archprep.store.session() as s:  # type: ignore[attr-defined]
+        assert s.scalar(select(func.count()).select_from(ReviewLogRow)) == 1  # the rating stays
+        assert not s.scalars(select(CardState).where(CardState.question_id == qid)).one().suspended
+
+
+def test_a_suspended_card_can_be_brought_back_from_its_question_page(client: TestClient) -> None:
+    token = csrf_of(client, "/study")
+    client.post("/study", data={"csrf_token": token, "question_id": QID, "action": "suspend"})
+    page = client.get(f"/q/{QID}").text
+    assert (
+        "Suspended: kept out of your flashcards" in page
+        and "Not in your flashcards yet" not in page
+    )
+    response = client.post(
+        "/study",
+        data={"csrf_token": token, "question_id": QID, "action": "unsuspend", "back": f"/q/{QID}"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == f"/q/{QID}"
+    assert "Not in your flashcards yet" in client.get(f"/q/{QID}").text
+
+
 def test_bury_and_suspend_take_a_card_out_of_the_queue(client: TestClient) -> None:
     token = csrf_of(client, "/study")
     for action in ("bury", "suspend"):
@@ -169,6 +224,8 @@ def test_scheduling_from_feedback_returns_to_the_feedback(client: TestClient) ->
         follow_redirects=False,
     )  # fmt: skip
     assert response.headers["location"].startswith("/practice/attempts/1?scheduled=")
+    page = client.get(response.headers["location"]).text
+    assert "Scheduled · next review in" in page and 'name="rating"' not in page
 
 
 def test_calculator_runs_from_its_form_and_shows_steps(client: TestClient) -> None:

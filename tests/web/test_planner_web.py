@@ -66,6 +66,10 @@ def test_drill_estimate_score_and_rate(client: TestClient) -> None:
     result = client.get(answered.headers["location"])
     assert "Worked answer" in result.text and "suggests <strong>Easy</strong>" in result.text
     assert _count(client, AttemptRow) == 1
+    # Lists of answers link to /practice/attempts/N; a drill's goes on to its own page.
+    attempt_id = answered.headers["location"].rsplit("/", 1)[1]
+    linked = client.get(f"/practice/attempts/{attempt_id}", follow_redirects=False)
+    assert linked.headers["location"] == answered.headers["location"]
     rated = client.post("/drills/psi/rate", data={"csrf_token": token, "rating": "4"},
                         follow_redirects=True)  # fmt: skip
     assert rated.status_code == 200 and "Saved Population stability index" in rated.text

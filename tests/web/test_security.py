@@ -137,6 +137,25 @@ def test_secure_cookie_behind_an_https_proxy(
         assert "Secure" not in direct
 
 
+def test_local_mode_answers_only_to_loopback_names(
+    make_app: AppFactory, sqlite_url_with_bank: str
+) -> None:
+    # A page on another site that rebinds its own name to 127.0.0.1 sends its own Host header.
+    app = make_app(sqlite_url_with_bank, allowed_hosts="")
+    for base in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"):
+        with TestClient(app, base_url=base) as c:
+            assert c.get("/api/stats").status_code == 200, base
+    with TestClient(app, base_url="http://rebound.example:8000") as c:
+        refused = c.get("/api/stats")
+        assert refused.status_code == 400 and refused.text == "Invalid host header"
+    shared = make_app(sqlite_url_with_bank, allowed_hosts="", multi_user=True)
+    with TestClient(shared, base_url="http://prep.example.com") as c:
+        assert c.get("/login").status_code == 200  # multi-user: name the domain to restrict it
+    named = make_app(sqlite_url_with_bank, allowed_hosts="prep.example.com", multi_user=True)
+    with TestClient(named, base_url="http://other.example.com") as c:
+        assert c.get("/login").status_code == 400
+
+
 def test_static_assets_are_ours_and_versioned(client: TestClient) -> None:
     page = client.get("/").text
     css = re.search(r'href="(/static/app\.css\?v=\w+)"', page)

@@ -80,7 +80,7 @@ def drill_cmd(
             if line.lower() == "s":
                 break
             try:
-                estimate = parse_estimate(line)
+                estimate = parse_estimate(line, spec.unit)
             except UserError as exc:
                 console.print(f"[yellow]{exc}[/yellow]")
                 continue

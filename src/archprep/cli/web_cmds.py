@@ -46,6 +46,11 @@ def serve(
         "127.0.0.1,::1",
         help="Addresses whose X-Forwarded-For/-Proto headers are trusted ('*': any).",
     ),
+    allowed_hosts: str = typer.Option(
+        "",
+        help="Host names the server answers to, comma-separated ('*': any). Default: loopback "
+        "names locally, any in --multi-user (name your domain there).",
+    ),
 ) -> None:
     """Start the web UI and the JSON API (http://127.0.0.1:8000 by default)."""
     if not multi_user and not is_loopback(host):
@@ -56,14 +61,17 @@ def serve(
     import uvicorn
 
     from archprep.web.app import create_app
-    from archprep.web.config import WebConfig
+    from archprep.web.config import WebConfig, host_patterns
 
     actx = app_context(ctx)
     settings = actx.settings
     store = actx.store()
     with console.status("Loading the question bank…"):
         ensure_bank(store, settings, actx.now())
-    config = WebConfig(multi_user=multi_user, allow_signup=signup, trusted_proxies=trusted_proxies)
+    config = WebConfig(multi_user=multi_user, allow_signup=signup, trusted_proxies=trusted_proxies,
+                       allowed_hosts=allowed_hosts)  # fmt: skip
+    # The address given to --host is a name the browser will use too.
+    config.allowed_hosts = ",".join(host_patterns(config, host))
     shown = f"[{host}]" if ":" in host else host
     mode = "multi-user" if multi_user else "local"
     console.print(f"archprep ({mode}) is running at http://{shown}:{port}  ·  Ctrl+C stops it")
@@ -80,6 +88,7 @@ def serve(
     os.environ["ARCHPREP_WEB_MULTI_USER"] = "1" if multi_user else "0"
     os.environ["ARCHPREP_WEB_ALLOW_SIGNUP"] = "1" if signup else "0"
     os.environ["ARCHPREP_WEB_TRUSTED_PROXIES"] = trusted_proxies
+    os.environ["ARCHPREP_WEB_ALLOWED_HOSTS"] = config.allowed_hosts
     uvicorn.run("archprep.web.app:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
 
 

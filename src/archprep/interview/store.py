@@ -16,12 +16,15 @@ from archprep.interview.selection import QuestionStats, Selection
 from archprep.interview.session import AnswerRecord, start_position
 from archprep.scheduling import make_scheduler, retrievability
 from archprep.store.cards import card_state, memory_of
+from archprep.store.questions import visible_to
 from archprep.store.schema import (
     AttemptRow,
     CardState,
+    Deck,
     MockAnswerRow,
     MockPlanRow,
     MockSessionRow,
+    QuestionRow,
 )
 
 ACTIVE = "active"
@@ -55,6 +58,7 @@ def save_plan(session: Session, user_id: int, plan: Plan, now: datetime) -> None
     """Store (or replace) a user's plan; built-in names are reserved."""
     if plan.name in BUILTIN_PLANS:
         raise UserError(f"{plan.name!r} is a built-in plan; save yours under another name")
+    _check_filters(session, user_id, plan)
     spec = plan.as_spec()
     row = session.scalars(
         select(MockPlanRow).where(MockPlanRow.user_id == user_id, MockPlanRow.name == plan.name)
@@ -64,6 +68,25 @@ def save_plan(session: Session, user_id: int, plan: Plan, now: datetime) -> None
     else:
         row.spec = spec
     session.flush()
+
+
+def _check_filters(session: Session, user_id: int, plan: Plan) -> None:
+    """Refuse a category or kind no question of the user's has: the plan could never start."""
+    rows = session.execute(
+        select(QuestionRow.category, QuestionRow.kind)
+        .join(Deck, QuestionRow.deck_id == Deck.id)
+        .where(QuestionRow.retired.is_(False), visible_to(user_id))
+    ).all()
+    have = {"category": {r.category for r in rows}, "kind": {r.kind for r in rows}}
+    for round_ in plan.rounds:
+        for pick in round_.picks:
+            for field, asked in (("category", pick.categories), ("kind", pick.kinds)):
+                unknown = [v for v in asked if v not in have[field]]
+                if unknown:
+                    raise UserError(
+                        f"round {round_.name!r}: no question has {field} {unknown[0]!r}; use one "
+                        f"of {', '.join(sorted(have[field]))}"
+                    )
 
 
 def delete_plan(session: Session, user_id: int, name: str) -> bool:

@@ -237,6 +237,20 @@ def undo_review(session: Session, user_id: int, review_log_id: int) -> str:
     return question_id
 
 
+def reviewed_since(session: Session, user_id: int, question_id: str, since: datetime) -> bool:
+    """Whether the user rated this card at or after ``since`` (e.g. since a practice attempt)."""
+    found = session.scalar(
+        select(ReviewLogRow.id)
+        .where(
+            ReviewLogRow.user_id == user_id,
+            ReviewLogRow.question_id == question_id,
+            ReviewLogRow.reviewed_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def set_suspended(
     session: Session, user_id: int, question_id: str, suspended: bool, now: datetime
 ) -> None:

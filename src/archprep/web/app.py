@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -31,7 +32,7 @@ from archprep.store import open_store
 from archprep.store.cards import LOCAL_USER, local_user_id
 from archprep.web import filters
 from archprep.web.auth import app_secret, new_token
-from archprep.web.config import WebConfig
+from archprep.web.config import WebConfig, host_patterns
 from archprep.web.deps import (
     SID_COOKIE,
     LoginRequired,
@@ -190,6 +191,8 @@ def create_app(
     app.add_middleware(BrowserSession, max_age=config.session_days * 86400)
     trusted = [h.strip() for h in config.trusted_proxies.split(",") if h.strip()]
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
+    # Outermost: a request naming another host (a DNS-rebinding page) is refused before anything.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=host_patterns(config))
     return app
 
 

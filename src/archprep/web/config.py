@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
 
 class WebConfig(BaseSettings):
     """``archprep serve`` flags override these; env ``ARCHPREP_WEB_*`` sets them for workers."""
@@ -26,6 +28,15 @@ class WebConfig(BaseSettings):
             "('*' for any). Decides the client address for rate limits and the Secure cookie flag."
         ),
     )
+    allowed_hosts: str = Field(
+        default="",
+        description=(
+            "Comma-separated host names the server answers to ('*' for any, '*.example.com' for "
+            "subdomains). Empty: the loopback names (127.0.0.1, localhost, [::1]) in local mode, "
+            "so a web page elsewhere cannot reach it through DNS rebinding; any in multi-user "
+            "mode, where you should name your domain."
+        ),
+    )
     session_days: int = Field(
         default=30, ge=1, le=365, description="Days a sign-in lasts without activity."
     )
@@ -35,3 +46,14 @@ class WebConfig(BaseSettings):
     login_window_minutes: int = Field(
         default=15, ge=1, le=1440, description="The window the failure limit counts over."
     )
+
+
+def host_patterns(config: WebConfig, bound: str | None = None) -> list[str]:
+    """The Host header values the server accepts; ``bound`` is the address it listens on."""
+    named = [h.strip().lower() for h in config.allowed_hosts.split(",") if h.strip()]
+    if named:
+        return named
+    if config.multi_user:
+        return ["*"]
+    extra = [] if bound is None else [f"[{bound}]" if ":" in bound else bound]
+    return list(dict.fromkeys([*LOOPBACK_NAMES, *extra]))

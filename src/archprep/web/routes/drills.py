@@ -100,7 +100,7 @@ def answer(
     drill = draw(spec, seed)
     moment = now(request)
     try:
-        value = parse_estimate(estimate)
+        value = parse_estimate(estimate, spec.unit)
     except UserError as exc:
         return page(request, "drill.html", viewer, title=spec.title, drill=drill, spec=spec,
                     error=str(exc), estimate=estimate, status_code=400)  # fmt: skip

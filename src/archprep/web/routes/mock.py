@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from archprep.errors import UserError
 from archprep.grading.engine import MAX_ANSWER_CHARS
@@ -61,6 +62,19 @@ def _to(session_id: int, where: str = "") -> RedirectResponse:
 
 @router.get("/mock", response_class=HTMLResponse)
 def plans(request: Request, session: DB, viewer: CurrentViewer) -> HTMLResponse:
+    return _plans_page(request, session, viewer)
+
+
+def _plans_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    name: str = "",
+    spec: str | None = None,
+    error: str | None = None,
+) -> HTMLResponse:
+    """The plans page; after a refused plan, the form keeps what was typed, with the reason."""
     mocks = mock_store.history(session, viewer.id)
     return page(
         request,
@@ -70,8 +84,11 @@ def plans(request: Request, session: DB, viewer: CurrentViewer) -> HTMLResponse:
         plans=mock_store.list_plans(session, viewer.id),
         unfinished=[m for m in reversed(mocks) if m["status"] == mock_store.ACTIVE],
         recent=[m for m in reversed(mocks) if m["status"] != mock_store.ACTIVE][:5],
-        example=json.dumps(EXAMPLE_PLAN, indent=2),
+        example=spec if spec is not None else json.dumps(EXAMPLE_PLAN, indent=2),
+        plan_name=name,
+        plan_error=error,
         now=now(request),
+        status_code=400 if error else 200,
     )
 
 
@@ -95,20 +112,24 @@ def start(
     return _to(mi.session_id)
 
 
-@router.post("/mock/plans")
+@router.post("/mock/plans", response_model=None)
 def save_plan(
     request: Request,
     session: DB,
     viewer: CurrentViewer,
     name: Annotated[str, Form(max_length=60)],
     spec: Annotated[str, Form(max_length=MAX_PLAN)],
-) -> RedirectResponse:
+) -> Response:
     try:
-        data = json.loads(spec)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"plan JSON, line {exc.lineno}: {exc.msg}") from exc
-    plan = plan_from_spec(name.strip(), data)
-    mock_store.save_plan(session, viewer.id, plan, now(request))
+        try:
+            data = json.loads(spec)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"plan JSON, line {exc.lineno}: {exc.msg}") from exc
+        plan = plan_from_spec(name.strip(), data)
+        mock_store.save_plan(session, viewer.id, plan, now(request))
+    except UserError as exc:
+        session.rollback()
+        return _plans_page(request, session, viewer, name=name, spec=spec, error=str(exc))
     session.commit()
     return RedirectResponse("/mock#plan-" + plan.name, status_code=303)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from archprep.bank.model import Question
@@ -13,8 +13,9 @@ from archprep.errors import UserError
 from archprep.grading.engine import MAX_ANSWER_CHARS
 from archprep.grading.result import GradeResult, from_json
 from archprep.progress import get_attempt, next_practice_question, recent_attempts
-from archprep.scheduling import Grade, suggested_grade
+from archprep.scheduling import Grade, humanize_interval, suggested_grade
 from archprep.store.attempts import pick_practice_question, save_attempt
+from archprep.store.cards import card_state, memory_of, reviewed_since
 from archprep.store.questions import get_question
 from archprep.web.deps import DB, CurrentViewer, now, page, state
 from archprep.web.render import find_span, highlight_spans
@@ -121,15 +122,29 @@ def _grade_of(stored: Any) -> GradeResult | None:
         return None  # an attempt from another mode (e.g. a drill) with its own shape
 
 
-@router.get("/practice/attempts/{attempt_id}", response_class=HTMLResponse)
-def attempt(request: Request, session: DB, viewer: CurrentViewer, attempt_id: int) -> HTMLResponse:
+@router.get("/practice/attempts/{attempt_id}", response_class=HTMLResponse, response_model=None)
+def attempt(request: Request, session: DB, viewer: CurrentViewer, attempt_id: int) -> Response:
     row = get_attempt(session, viewer.id, attempt_id)
     if row is None:
         raise HTTPException(404, "no such attempt")
     question = get_question(session, row.question_id, viewer.id)
+    if row.mode == "drill" and question is not None and question.extra.get("drill"):
+        # Lists of answers link every attempt here; a drill's has its own page (numbers drawn,
+        # the worked answer), not this written-answer feedback.
+        return RedirectResponse(
+            f"/drills/{question.extra['drill']}/attempts/{row.id}", status_code=303
+        )
     result = _grade_of(row.grade)
     marks = evidence_marks(row.answer, result) if result else []
     suggested = suggested_grade(row.score)
+    moment = now(request)
+    # Once the card has been rated after this answer, the page says when it is next due instead
+    # of offering the ratings again (a second click would log a second review).
+    card = card_state(session, viewer.id, row.question_id)
+    scheduled = None
+    if card is not None and reviewed_since(session, viewer.id, row.question_id, row.created_at):
+        due = memory_of(card).due
+        scheduled = humanize_interval(moment, due) if due is not None and due > moment else "now"
     return page(
         request,
         "attempt.html",
@@ -143,7 +158,9 @@ def attempt(request: Request, session: DB, viewer: CurrentViewer, attempt_id: in
         ratings=[(int(g), g.name.title()) for g in Grade],
         groups=_checks_by_group(result),
         history=recent_attempts(session, viewer.id, limit=6, question_id=row.question_id),
-        now=now(request),
+        scheduled=scheduled,
+        reps=card.reps if card is not None else 0,
+        now=moment,
     )
 
 

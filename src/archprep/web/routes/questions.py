@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from archprep.calculators import CALCULATORS
 from archprep.progress import card_memory, data_version, recent_attempts
-from archprep.scheduling import STATE_NAMES, retrievability
+from archprep.scheduling import STATE_NAMES, aware, retrievability
+from archprep.store.cards import card_state
 from archprep.store.questions import get_question
 from archprep.web.cache import cached_page, related_questions
 from archprep.web.deps import Viewer, WebState, csrf_of, now, page, page_key, state, viewer_inline
@@ -47,6 +48,7 @@ def _render(request: Request, session: Session, viewer: Viewer, question_id: str
     st = state(request)
     moment = now(request)
     memory = card_memory(session, viewer.id, question.id)
+    card = card_state(session, viewer.id, question.id)
     return page(
         request,
         "question.html",
@@ -58,6 +60,8 @@ def _render(request: Request, session: Session, viewer: Viewer, question_id: str
         memory=memory,
         memory_state=STATE_NAMES.get(memory.state, "new") if memory else None,
         recall=retrievability(memory, moment) if memory else None,
+        suspended=bool(card and card.suspended),
+        buried=bool(card and card.buried_until and aware(card.buried_until) > moment),
         attempts=recent_attempts(session, viewer.id, limit=5, question_id=question.id),
         now=moment,
     )

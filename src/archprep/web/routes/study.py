@@ -8,7 +8,14 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from archprep.scheduling import STATE_NAMES, Grade, humanize_interval, make_scheduler, preview
-from archprep.store.cards import bury, due_queue, record_review, set_suspended
+from archprep.store.cards import (
+    bury,
+    card_state,
+    due_queue,
+    memory_of,
+    record_review,
+    set_suspended,
+)
 from archprep.store.questions import get_question
 from archprep.store.stats import bank_stats
 from archprep.web.deps import DB, CurrentViewer, now, page, prefs_for
@@ -28,6 +35,7 @@ def study(
     deck: str | None = None,
     last: str | None = None,
     next_in: str | None = None,
+    changed: str | None = None,
 ) -> HTMLResponse:
     moment = now(request)
     prefs = prefs_for(request, session, viewer)
@@ -61,6 +69,11 @@ def study(
         deck=deck,
         last=last,
         next_in=next_in,
+        # What the last action did to the `last` card: "rated" (undo restores the review),
+        # "suspend" or "bury" (undo takes the card back), so undo never reaches another card.
+        changed=changed
+        if changed in ("suspend", "bury", "restored")
+        else ("rated" if next_in else None),
     )
 
 
@@ -72,6 +85,7 @@ def rate(
     question_id: Annotated[str, Form()],
     action: Annotated[str, Form()] = "rate",
     rating: Annotated[int | None, Form()] = None,
+    reps: Annotated[int | None, Form()] = None,
     duration_ms: Annotated[int | None, Form()] = None,
     category: Annotated[str | None, Form()] = None,
     deck: Annotated[str | None, Form()] = None,
@@ -81,10 +95,28 @@ def rate(
     if get_question(session, question_id, viewer.id) is None:
         raise HTTPException(404, f"no question {question_id!r}")
     next_in = None
-    if action == "suspend":
-        set_suspended(session, viewer.id, question_id, True, moment)
+    changed = None
+    current = card_state(session, viewer.id, question_id)
+    if action in ("suspend", "unsuspend"):
+        set_suspended(session, viewer.id, question_id, action == "suspend", moment)
+        changed = "suspend" if action == "suspend" else "restored"
     elif action == "bury":
         bury(session, viewer.id, question_id, moment)
+        changed = "bury"
+    elif action == "unbury":
+        if current is not None:
+            current.buried_until = None
+        changed = "restored"
+    elif (
+        action == "rate"
+        and rating in (1, 2, 3, 4)
+        and reps is not None
+        and ((current.reps if current is not None else 0) != reps)
+    ):
+        # The card was reviewed since this form was shown: a double key press, a second click
+        # or a resent form. The first rating stands; say when the card is next due.
+        due = memory_of(current).due
+        next_in = humanize_interval(moment, due) if due is not None else None
     elif action == "rate" and rating in (1, 2, 3, 4):
         prefs = prefs_for(request, session, viewer)
         after = record_review(
@@ -103,5 +135,7 @@ def rate(
     session.commit()
     if back and back.startswith("/") and not back.startswith("//"):
         return RedirectResponse(query(back, scheduled=next_in), status_code=303)
-    target = query("/study", category=category, deck=deck, last=question_id, next_in=next_in)
+    target = query(
+        "/study", category=category, deck=deck, last=question_id, next_in=next_in, changed=changed
+    )
     return RedirectResponse(target, status_code=303)

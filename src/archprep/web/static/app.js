@@ -50,6 +50,12 @@
     });
   });
 
+  // ---- a button with data-confirm asks first (ending a whole mock is one click otherwise) ----
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("[data-confirm]") : null;
+    if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  });
+
   // ---- filters submit on change; "expand all" opens every answer ----
   $$("select[data-autosubmit]").forEach((select) =>
     select.addEventListener("change", () => select.form.submit())
@@ -213,31 +219,47 @@
   }
 
   // ---- flashcards: Space/Enter reveals, 1-4 rates (the form posts to the server) ----
+  // Only the number keys rate: a second Space or Enter (or a held key) must not rate a card
+  // whose answer was never read, and a form is sent once (the server also drops a repeat).
   const card = $("[data-flashcard]");
   if (card) {
     const shownAt = Date.now();
     const answer = $("[data-answer]", card);
     const form = $("[data-rate-form]", card);
+    let sent = false;
     const reveal = () => {
       if (!answer.open) {
         answer.open = true;
-        const good = $('button[data-key="3"]', form);
-        if (good) good.focus({ preventScroll: true });
+        const prompt = $(".rate-prompt", form);
+        if (prompt) {
+          prompt.tabIndex = -1;
+          prompt.focus({ preventScroll: true });
+        }
       }
     };
-    form.addEventListener("submit", () => {
+    form.addEventListener("submit", (event) => {
+      if (sent) {
+        event.preventDefault();
+        return;
+      }
+      sent = true;
       $("[data-duration]", form).value = String(Date.now() - shownAt);
     });
     document.addEventListener("keydown", (event) => {
       if (typing(document.activeElement) || event.ctrlKey || event.metaKey || event.altKey) return;
-      if (!answer.open && (event.key === " " || event.key === "Enter")) {
-        event.preventDefault();
-        reveal();
+      if (event.key === " " || event.key === "Enter") {
+        const onControl = /^(BUTTON|A|SUMMARY)$/.test((document.activeElement || {}).tagName || "");
+        if (!answer.open) {
+          event.preventDefault();
+          reveal();
+        } else if (event.repeat || !onControl || document.activeElement === $("[data-reveal]", card)) {
+          event.preventDefault(); // not a rating, and not a collapse of the answer just opened
+        }
         return;
       }
-      if (answer.open && /^[1-4]$/.test(event.key)) {
+      if (answer.open && !event.repeat && /^[1-4]$/.test(event.key)) {
         const button = $('button[data-key="' + event.key + '"]', form);
-        if (button) {
+        if (button && !sent) {
           event.preventDefault();
           button.classList.add("pressed");
           form.requestSubmit(button);
