@@ -92,6 +92,14 @@ def test_read_csv_column(tmp_path: Path) -> None:
         read_csv_column(path, "score")
     with pytest.raises(UserError, match="no such file"):
         read_csv_column(tmp_path / "missing.csv", "score")
+    path.write_bytes("score\n0.5\n".encode("utf-16"))
+    with pytest.raises(UserError, match="scores.csv: not UTF-8 text; save the CSV as UTF-8"):
+        read_csv_column(path, "score")
+
+
+def test_counts_too_large_to_add_up_are_refused() -> None:
+    with pytest.raises(UserError, match="more than a float can hold"):
+        drift(DriftInput(expected_counts=[1e308, 1e308], actual_counts=[1, 1]))
 
 
 @pytest.mark.parametrize(

@@ -138,3 +138,42 @@ def test_study_killed_mid_session_loses_at_most_the_current_card(sqlite_url: str
     store.close()
     assert [tuple(s) for s in states] == [("rag/q0", 1), ("rag/q1", 1)]
     assert ratings == [3, 4]
+
+
+def test_a_file_that_is_not_a_database_gets_one_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# my notes\n" * 50, encoding="utf-8")
+    result = runner.invoke(app, ["--db", str(notes), "list"])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert "is not a SQLite database (file is not a database)" in result.stderr
+    assert notes.read_text(encoding="utf-8") == "# my notes\n" * 50  # untouched
+
+
+def test_a_read_only_database_gets_one_line_at_the_first_write(sqlite_url: str) -> None:
+    # SQLite opened read-only (mode=ro) fails on the first write as a read-only file does.
+    url = seeded(sqlite_url)
+    path = url.removeprefix("sqlite:///")
+    result = runner.invoke(
+        app,
+        ["--db", f"sqlite:///file:{path}?mode=ro&uri=true", "plan", "add", "--date", "2026-12-20"],
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: the database is read-only (attempt to write a readonly")
+
+
+def test_commands_started_together_on_a_new_database_all_work(tmp_path: Path) -> None:
+    # The first to lock the new file creates the tables and the local user; the rest wait.
+    db = tmp_path / "new.db"
+    env = {**os.environ, "ARCHPREP_DB": str(db), "ARCHPREP_EMBEDDING_MODEL": "none"}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "archprep", "stats", "--json"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]  # fmt: skip
+    outcomes = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
+    assert all(code == 0 for code, _ in outcomes), outcomes
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("archprep ")

@@ -43,13 +43,15 @@ def test_a_drill_session_scores_keeps_the_attempt_and_schedules(url: str) -> Non
     first, second = drill_order(specs_for("availability"), {}, NOW)[:2]
     exact = draw(first, 100 + 1).expected  # --seed 100: drill n draws seed 100 + n
     off = draw(second, 100 + 2).expected * 1.5
-    keys = f"{exact!r}\n\n{off!r}\n2\n"  # the first: accept the suggestion; the second: Hard
+    # The first: accept the suggestion; the second: a stray key is asked again, then Hard.
+    keys = f"{exact!r}\n\n{off!r}\n9\n2\n"
     result = runner.invoke(
         app, ["--db", url, "drill", "--calculator", "availability", "--seed", "100", "--count",
               "2"], input=keys,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "score 100" in result.stdout and "2 drill(s), mean score" in result.stdout
+    assert "Press Enter, 1, 2, 3, 4 or q." in result.stdout
     attempts = db(url, "SELECT question_id, mode, score FROM attempts ORDER BY id")
     assert attempts[0] == (first.question_id, "drill", 100.0)
     assert attempts[1][0] == second.question_id and 40 < float(attempts[1][2]) < 60  # type: ignore[arg-type]

@@ -320,3 +320,13 @@ def test_the_panel_clips_quotes_at_words_and_indents_wrapped_lines() -> None:
     for ln in raw[start + 1 : start + 5]:
         text = ln.strip("│").rstrip()
         assert len(text) - len(text.lstrip()) > bullet_col - 1
+
+
+def test_a_failing_editor_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archprep.cli.grade_cmd import read_answer
+    from archprep.errors import UserError
+
+    monkeypatch.setenv("EDITOR", "false")  # exits 1 at once, as a missing or broken editor does
+    monkeypatch.delenv("VISUAL", raising=False)
+    with pytest.raises(UserError, match=r"Editing failed; set \$EDITOR \(e\.g\. EDITOR=nano\)"):
+        read_answer(editor=True)

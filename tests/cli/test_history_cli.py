@@ -72,6 +72,8 @@ def test_history_text_and_errors(sqlite_url: str) -> None:
     assert "Attempts at llm-platform/caching" in text.stdout
     assert "Recurring misses" in text.stdout and "still missing" in text.stdout
     assert "Attempt 2 → 3" in text.stdout
+    # Piped output has no colour, so the changes carry word-diff marks.
+    assert "Cache prompts and [-answers.-]{+answers; invalidate on model change.+}" in text.stdout
     missing = runner.invoke(app, ["--db", url, "history", "rag/nope"])
     assert missing.exit_code == 1 and "no question with id 'rag/nope'" in missing.stderr
     bad = runner.invoke(app, ["--db", url, "history", "llm-platform/caching", "--diff", "1", "9"])

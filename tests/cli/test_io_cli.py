@@ -90,6 +90,11 @@ def test_deck_and_forced_format(sqlite_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["files"][0]["format"] == "markdown" and summary["files"][0]["deck"] == "my-deck"
+    mixed = runner.invoke(app, ["--db", url, "import", str(notes), "--deck", "Builtin"])
+    assert (
+        mixed.exit_code == 1
+        and "--deck 'Builtin' names one of archprep's own decks" in mixed.stderr
+    )
     bad = runner.invoke(app, ["--db", url, "import", str(notes), "--format", "docx"])
     assert bad.exit_code == 1
     assert bad.stderr.strip().splitlines() == [
@@ -207,3 +212,6 @@ def test_exports_and_restore(sqlite_url: str, tmp_path: Path) -> None:
     assert refused.exit_code == 1
     assert refused.stderr.strip().splitlines()[0].startswith("error: the database is not empty")
     assert len(refused.stderr.strip().splitlines()) == 1
+    never = tmp_path / "never.db"  # a missing backup leaves no new, empty database behind
+    missing = runner.invoke(app, ["--db", str(never), "restore", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 1 and "no such file" in missing.stderr and not never.exists()

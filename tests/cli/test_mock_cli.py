@@ -110,6 +110,19 @@ def test_save_plan_then_list_and_errors(sqlite_url: str, tmp_path: Path) -> None
         app, ["--db", url, "mock", "--save-plan", "phone-screen", "--from-json", str(bad)]
     )
     assert result.exit_code == 1
+    binary = tmp_path / "plan.bin"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    result = runner.invoke(
+        app, ["--db", url, "mock", "--save-plan", "bin", "--from-json", str(binary)]
+    )
+    assert result.exit_code == 1 and "plan.bin: not UTF-8 text" in result.stderr
+    nocat = tmp_path / "nocat.json"
+    nocat.write_text(json.dumps({"rounds": [{"name": "x", "minutes": 5, "seconds_per_question": 60,
+                                             "questions": [{"count": 1, "categories": ["cooking"]}]}]}))  # fmt: skip
+    result = runner.invoke(
+        app, ["--db", url, "mock", "--save-plan", "nocat", "--from-json", str(nocat)]
+    )
+    assert result.exit_code == 1 and "no question has category 'cooking'" in result.stderr
     unknown = runner.invoke(app, ["--db", url, "mock", "no-such-plan"])
     assert unknown.exit_code == 1 and "no mock plan 'no-such-plan'" in unknown.stderr
     nothing = runner.invoke(app, ["--db", url, "mock", "--resume"])
@@ -279,3 +292,19 @@ def _has_session(url: str) -> bool:
             return s.get(MockSessionRow, 1) is not None
     finally:
         store.close()
+
+
+def test_end_of_input_after_the_last_answer_shows_the_report(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Ctrl-D right after the last answer ends the mock: no "Paused", the report instead.
+    url = seed_bank(sqlite_url)
+    one = {"rounds": [{"name": "One", "minutes": 5, "seconds_per_question": 120, "follow_ups": 0,
+                       "questions": [{"count": 1, "categories": ["rag"]}]}]}  # fmt: skip
+    save_plan(url, tmp_path, "one", one)
+    result = runner.invoke(
+        app, ["--db", url, "mock", "one", "--seed", "1"], input=RAG_ANSWER, env=ENV
+    )
+    assert result.exit_code == 0, result.output
+    assert "Paused" not in result.stdout and "Report: mock #1" in result.stdout
+    assert db_view(url, 1)["session"].status == "finished"

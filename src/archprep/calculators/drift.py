@@ -120,8 +120,13 @@ def _histograms(inp: DriftInput) -> tuple[Histograms, str]:
                 f"--expected-counts and --actual-counts need the same number of bins, at least 2 "
                 f"(got {len(e)} and {len(a)})"
             )
-        if sum(e) <= 0 or sum(a) <= 0:
+        if sum(e) <= 0 or sum(a) <= 0:  # each count is finite and ≥ 0 (checked above)
             raise UserError("--expected-counts and --actual-counts must each have a count above 0")
+        if not math.isfinite(sum(e)) or not math.isfinite(sum(a)):
+            raise UserError(
+                "the counts add up to more than a float can hold; scale them down (only the "
+                "proportions matter)"
+            )
         labels = [f"bin {i + 1}" for i in range(len(e))]
         hist = Histograms(labels, np.asarray(e, np.float64), np.asarray(a, np.float64))
         return hist, f"{len(e)} given bins"
@@ -215,6 +220,15 @@ def read_csv_column(path: Path, column: str) -> list[float]:
     """Numbers from one column of a CSV with a header row; blank cells are skipped."""
     if not path.is_file():
         raise UserError(f"{path}: no such file; pass a CSV file with a header row")
+    try:
+        return _read_column(path, column)
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text; save the CSV as UTF-8 and try again") from None
+    except csv.Error as exc:
+        raise UserError(f"{path}: not a readable CSV ({exc})") from None
+
+
+def _read_column(path: Path, column: str) -> list[float]:
     values: list[float] = []
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)

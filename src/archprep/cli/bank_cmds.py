@@ -10,11 +10,12 @@ from rich.table import Table
 
 from archprep.bank.coverage import coverage
 from archprep.bank.loader import ContentError, load_questions
-from archprep.bank.model import CATEGORIES, KINDS, LEVELS
+from archprep.bank.model import CATEGORIES, LEVELS
 from archprep.bank.sync import content_roots, sync_bank
 from archprep.cli.common import (
     app,
     app_context,
+    check_level_and_kind,
     console,
     embedding_progress,
     err_console,
@@ -118,15 +119,6 @@ def bank_coverage(
         raise typer.Exit(1)
 
 
-def _filters_valid(category: str | None, level: str | None, kind: str | None) -> None:
-    if level and level not in LEVELS:
-        raise UserError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
-    kinds = (*KINDS, "drill")  # drill cards are generated in code, not content files
-    if kind and kind not in kinds:
-        raise UserError(f"--kind must be one of {', '.join(kinds)} (got {kind!r})")
-    del category  # imported decks may use their own categories
-
-
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
@@ -140,7 +132,7 @@ def list_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON array."),
 ) -> None:
     """List questions, with filters."""
-    _filters_valid(category, level, kind)
+    check_level_and_kind(level, kind)  # imported decks may use their own categories
     actx = app_context(ctx)
     store = actx.store()
     user = actx.local_user()

@@ -14,11 +14,13 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from archprep.errors import UserError
 from archprep.settings import Settings
 from archprep.store import Store, open_store
+from archprep.store.db import database_problem
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -32,6 +34,22 @@ class ArchprepGroup(TyperGroup):
             return super().invoke(ctx)
         except UserError as exc:
             fail(str(exc))
+        except DBAPIError as exc:  # e.g. a read-only file, found only at the first write
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            fail(problem)
+
+
+def check_level_and_kind(level: str | None, kind: str | None) -> None:
+    """Refuse a --level or --kind no question can have (categories are open: imports add some)."""
+    from archprep.bank.model import KINDS, LEVELS
+
+    if level and level not in LEVELS:
+        raise UserError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
+    kinds = (*KINDS, "drill")  # drill cards are generated in code, not content files
+    if kind and kind not in kinds:
+        raise UserError(f"--kind must be one of {', '.join(kinds)} (got {kind!r})")
 
 
 def fail(message: str) -> NoReturn:
@@ -75,11 +93,22 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"archprep {version('archprep')}", markup=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
     db: str | None = typer.Option(
         None, "--db", help="SQLite file path or SQLAlchemy URL (env ARCHPREP_DB)."
+    ),
+    _version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
     """archprep: offline interview preparation for AI/ML architect and senior AI engineer roles."""

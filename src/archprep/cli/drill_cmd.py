@@ -112,13 +112,19 @@ def _answer(
         save_attempt(session, user, drill, line, estimate, scored, now, duration_s=seconds)
     scores.append((spec.slug, scored.score))
     suggested = scored.grade
-    key = read_key(
-        f"Suggested rating [bold]{suggested.name.title()}[/bold]: enter accepts, 1-4 overrides, "
-        "q quits: "
-    )
-    if key == "q":
-        return False
-    grade = KEYS.get(key, suggested)
+    grade = None
+    for _ in range(3):  # another key asks again rather than standing for the suggestion
+        key = read_key(
+            f"Suggested rating [bold]{suggested.name.title()}[/bold]: enter accepts, 1-4 "
+            "overrides, q quits: "
+        )
+        if key == "q":
+            return False
+        if key in KEYS or key in ("\r", "\n", " ", ""):
+            grade = KEYS.get(key, suggested)
+            break
+        console.print("[yellow]Press Enter, 1, 2, 3, 4 or q.[/yellow]")
+    grade = grade or suggested
     with actx.store().session.begin() as session:
         after = record_review(
             session, user, spec.question_id, grade, now, duration_ms=int(seconds * 1000),

@@ -357,7 +357,12 @@ def read_answer(editor: bool) -> str:
     """Several lines from the terminal (ending with a line holding only ``.``, or EOF), or
     the text saved in ``$EDITOR``."""
     if editor:
-        text = click.edit("\n# Write your answer above this line.\n")
+        try:
+            text = click.edit("\n# Write your answer above this line.\n")
+        except click.ClickException as exc:  # no editor, or it exited with an error
+            raise UserError(
+                f"{exc.message}; set $EDITOR (e.g. EDITOR=nano), or answer without --editor"
+            ) from exc
         if text is None:
             raise UserError("the editor was closed without saving; nothing was graded")
         return "\n".join(ln for ln in text.splitlines() if not ln.startswith("# ")).strip()

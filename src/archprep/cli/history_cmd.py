@@ -87,8 +87,16 @@ def render_diff(changes: AttemptDiff) -> None:
         f"Attempt {old.number} → {new.number}: score {old.score:.0f} → {new.score:.0f} · "
         f"+{changes.words_added} / −{changes.words_removed} words"
     )
+    # Without colour (piped, NO_COLOR) the changes are marked the way `git diff --word-diff`
+    # marks them, [-removed-] and {+added+}; with colour, struck red and bold green.
+    marks = console.no_color or console.color_system is None
     text = Text()
     for part in changes.parts:
         style = {"insert": "bold green", "delete": "red strike", "equal": ""}[part.op]
-        text.append(part.text, style=style)
+        body = part.text
+        if marks and part.op != "equal":
+            words = body.rstrip()
+            opened, closed = ("[-", "-]") if part.op == "delete" else ("{+", "+}")
+            body = f"{opened}{words}{closed}{body[len(words) :]}"
+        text.append(body, style=style)
     console.print(text)

@@ -12,6 +12,7 @@ from archprep.bank.sync import ensure_bank
 from archprep.cli.common import app, app_context, console, err_console, print_json
 from archprep.errors import UserError
 from archprep.exporters import export_anki, restore_backup, write_backup, write_guide
+from archprep.exporters.backup import read_backup
 from archprep.importers import ImportReport, import_file, summary
 from archprep.importers.detect import FORMATS, normalise_format
 from archprep.store import Store
@@ -40,7 +41,7 @@ def _print_report(report: ImportReport) -> None:
     console.print(
         f"{report.file} ({report.format} → deck {report.deck}): {verb} {len(report.imported)} new, "
         f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-        f"{report.skipped} skipped",
+        f"{report.skipped - len(report.unchanged)} skipped",  # the JSON counts unchanged as skipped
         markup=False,
     )
     if report.dry_run:
@@ -176,6 +177,7 @@ def restore_cmd(
 ) -> None:
     """Restore a backup into an empty database (give a new one with --db), keeping every id."""
     actx = app_context(ctx)
+    read_backup(file)  # a missing or foreign file is refused before a new database is made
     report = restore_backup(actx.store(), file)
     if json_out:
         print_json(report.as_dict())

@@ -136,6 +136,8 @@ def _save_plan(actx: AppContext, name: str | None, source: Path | None) -> None:
         raise UserError(f"cannot read {source}: {exc.strerror}") from exc
     except json.JSONDecodeError as exc:
         raise UserError(f"{source}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    except UnicodeDecodeError:
+        raise UserError(f"{source}: not UTF-8 text; pass a JSON plan file") from None
     if isinstance(spec, dict) and isinstance(spec.get("spec"), dict):
         spec = spec["spec"]  # an entry of `--list --json` works as it is
     new_plan = plan_from_spec(name, spec)
@@ -303,6 +305,8 @@ def _run(actx: AppContext, mi: MockInterview) -> None:
                 f"{mmss(mark)} ({state}).[/dim]"
             )
         if command in ("/quit", "/eof"):
+            if mi.view(actx.now()).done:
+                break  # that was the last answer: the mock is over, so show its report
             _paused(mi)
             return
         if command == "/end":

@@ -7,7 +7,15 @@ import sys
 import typer
 from rich.text import Text
 
-from archprep.cli.common import app, app_context, console, err_console, print_json, print_json_line
+from archprep.cli.common import (
+    app,
+    app_context,
+    check_level_and_kind,
+    console,
+    err_console,
+    print_json,
+    print_json_line,
+)
 from archprep.errors import UserError
 from archprep.search import MAX_QUERY_CHARS, Filters, Searcher, SearchResult
 
@@ -65,6 +73,7 @@ def search_cmd(
     """Search the bank by meaning and keywords; paraphrases and scenario descriptions work."""
     if mode not in ("hybrid", "lexical", "dense"):
         raise UserError(f"--mode must be hybrid, lexical or dense (got {mode!r})")
+    check_level_and_kind(level, kind)
     if query != "-":
         if not query.strip():
             raise UserError("the query is empty; type what you are looking for")

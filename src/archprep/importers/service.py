@@ -148,6 +148,10 @@ def _where(item: RawItem) -> str:
     return f"line {item.line}: " if item.line else ""
 
 
+# Decks archprep fills itself: an import must not mix into them (their ids and sync are ours).
+RESERVED_DECKS = ("builtin", "drills")
+
+
 def build_questions(
     parsed: Parsed, deck_slug: str, name: str, settings: Settings, report: ImportReport
 ) -> list[Question]:
@@ -277,6 +281,11 @@ def import_file(
     """
     from archprep.bank.sync import embed_changed, ensure_bank
 
+    if deck is not None and slugify(deck.strip()) in RESERVED_DECKS:
+        raise UserError(
+            f"--deck {deck!r} names one of archprep's own decks ({', '.join(RESERVED_DECKS)}); "
+            "give your deck another name"
+        )
     data = read_checked(path, settings.max_import_bytes)
     form = detect_format(path, data, fmt)
     parsed = parse_file(data, path.name, form, settings.max_import_bytes)
@@ -287,6 +296,8 @@ def import_file(
         )
     deck_name = (deck or path.stem).strip() or "imported"
     deck_slug = slugify(deck_name) or "imported"
+    if deck_slug in RESERVED_DECKS:
+        deck_slug = f"{deck_slug}-imported"  # a file named builtin.csv keeps its questions apart
     report = ImportReport(path.name, form, deck_slug, dry_run, warnings=list(parsed.warnings))
     report.skipped = len(parsed.warnings)
     questions = build_questions(parsed, deck_slug, path.name, settings, report)

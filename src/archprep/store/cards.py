@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archprep.bank.model import Question
@@ -23,11 +24,15 @@ CARD_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review"
 
 def local_user_id(session: Session, now: datetime) -> int:
     """The single implicit user of a local install, created on first use."""
-    user = session.scalars(select(User).where(User.username == LOCAL_USER)).first()
+    find = select(User).where(User.username == LOCAL_USER)
+    user = session.scalars(find).first()
     if user is None:
-        user = User(username=LOCAL_USER, password_hash=None, is_admin=True, created_at=now)
-        session.add(user)
-        session.flush()
+        try:
+            with session.begin_nested():  # another process may create it at the same moment
+                user = User(username=LOCAL_USER, password_hash=None, is_admin=True, created_at=now)
+                session.add(user)
+        except IntegrityError:
+            user = session.scalars(find).one()
     return user.id
 
 
