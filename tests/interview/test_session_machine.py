@@ -158,3 +158,30 @@ def test_drafts_are_kept_until_the_answer_is_submitted() -> None:
     assert pos["draft"] == "half"
     assert m.submit(PLAN, CHOSEN, pos, CONCEPT, "whole", T0).position["draft"] == ""
     assert len(m.save_draft(pos, "x" * 30_000)["draft"]) == m.MAX_DRAFT
+
+
+def test_a_follow_up_hint_never_repeats_the_point_its_prompt_quotes() -> None:
+    question = make_question(
+        "mlops/drift",
+        answer="Drift is a change in inputs. Detect drift without labels using PSI or the KS test.",
+        key_points=[KeyPoint("Detect drift without labels using PSI or a KS test")],
+    )
+    step = m.submit(PLAN, CHOSEN, m.start_position(), question, "x", T0)
+    point = "Detect drift without labels using PSI or a KS test"
+    for prompt, expected in [
+        ("How would you notice it?", f"Think about: {point}"),
+        (f"You didn't get to this: “{point}”. How?", "From the model answer: Detect drift "
+         "without labels using PSI or the KS test."),
+    ]:  # fmt: skip
+        fus = [{"prompt": prompt, "source": "missed", "key_point": point}]
+        pos = m.after_main(CHOSEN, step.position, fus)
+        text, after = m.hint(pos, question)
+        assert text == expected
+    bare = make_question("rag/b", answer="Unrelated words only.", key_points=[KeyPoint(point)])
+    fus = [
+        {"prompt": f"You didn't get to this: “{point}”.", "source": "missed", "key_point": point}
+    ]
+    pos = m.after_main(
+        CHOSEN, m.submit(PLAN, CHOSEN, m.start_position(), bare, "x", T0).position, fus
+    )
+    assert m.hint(pos, bare) == (None, pos)  # nothing to add: no hint, and no points taken

@@ -59,8 +59,8 @@ def test_targets_crud_and_validation(store: Store) -> None:
     for kwargs, message in (
         ({"interview_date": date(2026, 10, 1)}, "in the past"),
         ({"interview_date": date(2028, 1, 1)}, "more than 365 days"),
-        ({"interview_date": date(2026, 12, 1), "daily_minutes": 2}, "--minutes"),
-        ({"interview_date": date(2026, 12, 1), "target_recall": 1.0}, "--target"),
+        ({"interview_date": date(2026, 12, 1), "daily_minutes": 2}, "daily minutes must be"),
+        ({"interview_date": date(2026, 12, 1), "target_recall": 1.0}, "target recall must be"),
         ({"interview_date": date(2026, 12, 1), "role": "pilot"}, "--role"),
     ):
         with store.session.begin() as s, pytest.raises(UserError, match=message):

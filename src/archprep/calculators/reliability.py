@@ -112,7 +112,7 @@ def availability(inp: AvailabilityInput) -> CalcResult:
     down = 1 - a
     outputs["availability"] = a
     outputs["availability_pct"] = a * 100
-    outputs["nines"] = -math.log10(down) if down > 0 else None
+    outputs["nines"] = round(-math.log10(down), 6) if down > 0 else None  # 3, not 3.00000000000005
     outputs["downtime_h_per_year"] = down * HOURS["year"]
     outputs["downtime_min_per_year"] = down * HOURS["year"] * 60
     outputs["downtime_min_per_month"] = down * HOURS["month"] * 60

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from archprep.bank.model import DESIGN_STEPS, Question
+from archprep.grading.text import clip, content_stems, split_sentences
 from archprep.interview.plans import Plan
 from archprep.scheduling import aware
 
@@ -351,8 +352,13 @@ def hint(position: dict[str, Any], question: Question) -> tuple[str | None, dict
 def _hint_pool(position: dict[str, Any], question: Question) -> list[str]:
     if position["stage"] == "followup":
         fu = position["followups"][position["followup"]]
-        if fu.get("key_point"):
-            return [f"Think about: {fu['key_point']}"]
+        point = fu.get("key_point")
+        if point and point not in str(fu.get("prompt", "")):
+            return [f"Think about: {point}"]
+        if point:
+            # The follow-up already quotes its point: a hint that repeated it would cost points
+            # and add nothing, so it offers the model answer's sentence on that point instead.
+            return _model_answer_lines(question, point)
         return [f"Think about: {kp.text}" for kp in _by_weight(question)[:1]]
     steps = guided_steps(question)
     if steps:
@@ -361,6 +367,17 @@ def _hint_pool(position: dict[str, Any], question: Question) -> list[str]:
         bullets = [items] if isinstance(items, str) else [str(i) for i in items]
         return [f"{STEP_TITLES[step]}: {b}" for b in bullets]
     return [f"Cover: {kp.text}" for kp in _by_weight(question)]
+
+
+def _model_answer_lines(question: Question, point: str) -> list[str]:
+    """The model answer's sentence sharing most content words with ``point`` (none: no hint)."""
+    wanted = set(content_stems(point))
+    scored = [
+        (len(wanted & set(content_stems(sentence))), sentence)
+        for sentence in split_sentences(question.answer)
+    ]
+    best = max(scored, default=(0, ""), key=lambda t: t[0])
+    return [f"From the model answer: {clip(best[1], 300)}"] if best[0] >= 2 else []
 
 
 def _by_weight(question: Question) -> list[Any]:

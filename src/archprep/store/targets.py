@@ -43,13 +43,15 @@ def add_target(
     """Store an interview to prepare for and pull in the reviews that would land after it."""
     today = aware(now).date()
     if interview_date < today:
-        raise UserError(f"--date {interview_date} is in the past; give the interview's date")
+        raise UserError(
+            f"the interview date {interview_date} is in the past; give the interview's date"
+        )
     if interview_date > today + timedelta(days=MAX_DAYS):
-        raise UserError(f"--date {interview_date} is more than {MAX_DAYS} days away")
+        raise UserError(f"the interview date {interview_date} is more than {MAX_DAYS} days away")
     if not 5 <= daily_minutes <= 600:
-        raise UserError(f"--minutes must be between 5 and 600 (got {daily_minutes})")
+        raise UserError(f"daily minutes must be between 5 and 600 (got {daily_minutes})")
     if not 0.5 <= target_recall <= 0.99:
-        raise UserError(f"--target must be between 0.5 and 0.99 (got {target_recall})")
+        raise UserError(f"the target recall must be between 0.5 and 0.99 (got {target_recall})")
     profile = resolve_role(role)
     row = InterviewTargetRow(
         user_id=user_id,

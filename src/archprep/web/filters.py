@@ -127,6 +127,8 @@ def output_label(key: str) -> str:
 
 def number(value: Any) -> str:
     """Calculator outputs as people write them (``10.7374``, ``1.07e10``, ``58,979.2``)."""
+    if value is None:
+        return "—"  # e.g. the nines of 100% availability: no finite number
     if isinstance(value, bool) or not isinstance(value, int | float):
         if isinstance(value, list | tuple):
             return ", ".join(number(v) for v in value)
