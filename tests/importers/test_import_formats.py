@@ -224,3 +224,53 @@ def test_apkg_that_is_not_a_collection(tmp_path: Path) -> None:
         zf.writestr("collection.anki21b", b"zstd")
     with pytest.raises(UserError, match="Support older Anki versions"):
         parse_apkg(empty.getvalue(), "new.apkg", 10_000_000)
+
+
+BANK_FORMAT = """---
+id: rag/rerankers
+question: When would you add a cross-encoder reranker to vector search?
+category: rag
+kind: concept
+level: advanced
+tags: [rerank]
+key_points:
+- text: It reads query and passage together, so it judges relevance more precisely
+  weight: 2
+- It is too slow for the whole corpus, so it re-ranks a short candidate list
+follow_ups:
+- How many candidates would you re-rank?
+---
+## Why
+
+It is slower than a dot product but far more precise.
+
+## Alternatives
+
+Late interaction.
+"""
+
+
+def test_a_file_in_the_banks_own_format_is_one_question() -> None:
+    from archprep.importers.text import parse_text
+
+    parsed = parse_text(BANK_FORMAT, markdown=True)
+    assert len(parsed.items) == 1  # not one per section heading
+    item = parsed.items[0]
+    assert item.question == "When would you add a cross-encoder reranker to vector search?"
+    assert (item.category, item.kind, item.level, item.tags) == (
+        "rag",
+        "concept",
+        "advanced",
+        ["rerank"],
+    )
+    assert item.key_points[0].startswith("It reads query and passage together")
+    assert item.follow_ups == ["How many candidates would you re-rank?"]
+    assert item.answer.startswith("## Why") and "Late interaction." in item.answer
+
+
+def test_a_notes_apps_front_matter_is_set_aside() -> None:
+    from archprep.importers.text import parse_text
+
+    parsed = parse_text("---\ntitle: My notes\ntags: [x]\n---\n\nQ: What is RRF?\nA: Rank fusion.\n",
+                        markdown=True)  # fmt: skip
+    assert [(i.question, i.answer) for i in parsed.items] == [("What is RRF?", "Rank fusion.")]

@@ -123,9 +123,13 @@ def study_cmd(
             if key == "s":
                 set_suspended(session, user, q.id, True, now)
                 ratings["suspended"] += 1
+                console.print(
+                    f"[dim]Suspended {q.id}: out of study until `archprep unsuspend {q.id}`.[/dim]"
+                )
             elif key == "b":
                 bury(session, user, q.id, now)
                 ratings["buried"] += 1
+                console.print(f"[dim]Buried {q.id} until tomorrow.[/dim]")
             else:
                 grade = KEYS[key]
                 after = record_review(

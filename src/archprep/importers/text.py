@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
+
+import yaml
 
 from archprep.importers.document import Line, Parsed, RawItem, lines_from_text, render_answer
 from archprep.importers.layouts import (
@@ -20,8 +23,63 @@ MAX_QUESTION = 1000
 
 
 def parse_text(text: str, *, markdown: bool) -> Parsed:
-    """Questions and answers in plain text (``markdown=False``) or Markdown."""
+    """Questions and answers in plain text (``markdown=False``) or Markdown.
+
+    A file that opens with a YAML front-matter block holding ``question`` is one question in
+    the bank's own format (docs/content-format.md): its fields are read as they are, the body
+    is the answer. Any other front matter (a notes app's title, tags, dates) is set aside so
+    its lines are not taken for questions.
+    """
+    front = _front_matter(text)
+    if front is not None:
+        data, body = front
+        if isinstance(data.get("question"), str) and data["question"].strip():
+            return Parsed([_bank_item(data, body)])
+        text = body
     return extract(lines_from_text(text, markdown=markdown))
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any], str] | None:
+    lines = text.lstrip("\ufeff").split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return None
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError:
+        return None  # not front matter after all: read the page as it is
+    return (data, "\n".join(lines[end + 1 :])) if isinstance(data, dict) else None
+
+
+def _strings(value: Any) -> list[str]:
+    """A YAML list of strings (or of ``{text: ...}`` mappings, as key points are) as strings."""
+    items = value if isinstance(value, list) else [value] if value else []
+    out = []
+    for item in items:
+        text = item.get("text") if isinstance(item, dict) else item
+        if isinstance(text, str | int | float) and str(text).strip():
+            out.append(str(text).strip())
+    return out
+
+
+def _bank_item(data: dict[str, Any], body: str) -> RawItem:
+    def field(name: str) -> str | None:
+        value = data.get(name)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    return RawItem(
+        question=str(data["question"]).strip()[:MAX_QUESTION],
+        answer=body.strip(),
+        line=1,
+        category=field("category"),
+        kind=field("kind"),
+        level=field("level"),
+        tags=_strings(data.get("tags")),
+        key_points=_strings(data.get("key_points")),
+        follow_ups=_strings(data.get("follow_ups")),
+    )
 
 
 @dataclass
