@@ -346,6 +346,7 @@ def test_import_preview_can_be_cancelled(client: TestClient) -> None:
 
 
 def test_an_imported_answer_shows_that_its_key_points_were_picked(client: TestClient) -> None:
+    # The bank asks this question too; with the user's own answer it is theirs and imported.
     token = csrf_of(client, "/import")
     deck = (
         b"question,answer\nWhat is a canary release?,Ship the new version to a small share of "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +32,19 @@ from archprep.importers.enrich import (
 )
 from archprep.settings import Settings
 from archprep.store import Store
-from archprep.store.questions import bump_bank_version, get_or_create_deck, upsert_questions
+from archprep.store.questions import (
+    BUILTIN_DECK,
+    bump_bank_version,
+    get_or_create_deck,
+    upsert_questions,
+)
 from archprep.store.schema import Deck, QuestionRow
 
 PREVIEW = 5
 # An .apkg is a zip: its collection may unpack to this many times the file-size limit.
 APKG_UNPACK_FACTOR = 5
 MAX_TAGS = 8
+COPY_RATIO = 0.9  # answers this alike (first 400 normalised characters) are the same answer
 
 
 @dataclass
@@ -255,6 +262,41 @@ def _plan(session: Session, deck_slug: str, questions: list[Question], user_id: 
     return [_status(session, q) for q in questions]
 
 
+def _same_answer(ours: str, theirs: str) -> bool:
+    """Whether an imported answer is the built-in one (a copy: an export of the bank)."""
+    a, b = normalise_question(ours)[:400], normalise_question(theirs)[:400]
+    return bool(a) and SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO
+
+
+def _without_builtin_copies(
+    session: Session, questions: list[Question], report: ImportReport
+) -> list[Question]:
+    """Drop copies of built-in questions (re-importing an Anki export of the bank, say).
+
+    A copy asks the same question with the same answer; the same question with the user's own
+    answer is theirs and is imported.
+    """
+    builtin = {
+        normalise_question(text): (qid, answer)
+        for qid, text, answer in session.execute(
+            select(QuestionRow.id, QuestionRow.question, QuestionRow.answer)
+            .join(Deck, QuestionRow.deck_id == Deck.id)
+            .where(
+                Deck.slug == BUILTIN_DECK, Deck.owner_id.is_(None), QuestionRow.retired.is_(False)
+            )
+        )
+    }
+    kept = []
+    for q in questions:
+        same = builtin.get(normalise_question(q.question))
+        if same is None or not _same_answer(q.answer, same[1]):
+            kept.append(q)
+            continue
+        report.warnings.append(f"{q.question[:60]!r} is a copy of the built-in {same[0]}; skipped")
+        report.skipped += 1
+    return kept
+
+
 def _status(session: Session, q: Question) -> str:
     row = session.get(QuestionRow, q.id)
     if row is None:
@@ -303,11 +345,13 @@ def import_file(
     questions = build_questions(parsed, deck_slug, path.name, settings, report)
     if dry_run:
         with store.session() as session:
+            questions = _without_builtin_copies(session, questions, report)
             statuses = _plan(session, deck_slug, questions, user_id)
             session.rollback()
     else:
         ensure_bank(store, settings, now)  # the built-in bank first, or it would never load
         with store.session.begin() as session:
+            questions = _without_builtin_copies(session, questions, report)
             statuses = _plan(session, deck_slug, questions, user_id)
             deck_row = get_or_create_deck(
                 session, deck_slug, owner_id=user_id, now=now, name=deck_name
