@@ -126,7 +126,10 @@ def test_markdown_export(report: dict[str, Any]) -> None:
 def test_empty_session_report() -> None:
     empty = build_report(PLAN, CHOSEN, [], BANK)
     assert empty["overall"]["score"] is None and empty["rounds"][0]["score"] is None
-    assert "Overall score:** —" in report_markdown(empty)
+    md = report_markdown(empty)
+    assert "Overall score:** —" in md and "Weakest: ." not in md
+    assert "Nothing was answered, so there is nothing to plan from" in md
+    assert "Nothing scored under 70" not in md
 
 
 def test_history_trend() -> None:

@@ -19,7 +19,7 @@ from archprep.errors import UserError
 from archprep.interview import store as mock_store
 from archprep.interview.mock import MockInterview, MockView, interview_grading
 from archprep.interview.plans import plan_from_spec
-from archprep.interview.report import history_trend, report_markdown
+from archprep.interview.report import history_trend, report_markdown, study_plan_note
 from archprep.interview.session import HINT_PENALTY, STEP_TITLES
 from archprep.store.cards import local_user_id
 
@@ -376,7 +376,7 @@ def render_report(session_id: int, data: dict[str, Any]) -> None:
     plan = data["study_plan"]
     console.print("\n[bold]Study plan[/bold]")
     if not plan["questions"] and not plan["calculators"]:
-        console.print("  Nothing scored under 70: keep the schedule.")
+        console.print(f"  {study_plan_note(data)}")
     for q in plan["questions"]:
         console.print(f"  revisit {escape(q['id'])} ({q['reason']})")
     for c in plan["calculators"]:

@@ -281,6 +281,16 @@ def _mmss(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+NOTHING_TO_STUDY = "Nothing scored under 70: keep the schedule."
+NOTHING_ANSWERED = "Nothing was answered, so there is nothing to plan from: run the mock again."
+
+
+def study_plan_note(report: Mapping[str, Any]) -> str:
+    """What the study plan says when it lists nothing: all went well, or nothing was answered."""
+    answered = any(not a["skipped"] for a in report["answers"])
+    return NOTHING_TO_STUDY if answered else NOTHING_ANSWERED
+
+
 def report_markdown(report: Mapping[str, Any], session_id: int | None = None) -> str:
     """The report as a Markdown document (``archprep mock --report ID --markdown FILE``)."""
     o = report["overall"]
@@ -309,9 +319,11 @@ def report_markdown(report: Mapping[str, Any], session_id: int | None = None) ->
         lines += [
             f"- {c['category']}: {c['score']:.0f} ({c['questions']})" for c in report["categories"]
         ]
+        lines.append("")
         if report["strongest"]:
-            lines.append(f"\nStrongest: {', '.join(report['strongest'])}.")
-        lines.append(f"Weakest: {', '.join(report['weakest'])}.")
+            lines.append(f"Strongest: {', '.join(report['strongest'])}.")
+        if report["weakest"]:
+            lines.append(f"Weakest: {', '.join(report['weakest'])}.")
     lines += ["", "## Answers"]
     for a in report["answers"]:
         state = "skipped" if a["skipped"] else f"{a['score']:.0f}/100"
@@ -340,7 +352,7 @@ def report_markdown(report: Mapping[str, Any], session_id: int | None = None) ->
     plan = report["study_plan"]
     lines += ["", "## Study plan", ""]
     if not plan["questions"] and not plan["calculators"]:
-        lines.append("Nothing scored under 70: keep the schedule.")
+        lines.append(study_plan_note(report))
     for q in plan["questions"]:
         lines.append(f"- [ ] `{q['id']}` ({q['reason']}) — due now in flashcards")
     for c in plan["calculators"]:

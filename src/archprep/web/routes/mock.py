@@ -15,7 +15,7 @@ from archprep.grading.engine import MAX_ANSWER_CHARS
 from archprep.interview import store as mock_store
 from archprep.interview.mock import MockInterview, interview_grading
 from archprep.interview.plans import BUILTIN_PLANS, plan_from_spec
-from archprep.interview.report import history_trend, report_markdown
+from archprep.interview.report import history_trend, report_markdown, study_plan_note
 from archprep.interview.session import HINT_PENALTY, STEP_TITLES
 from archprep.scheduling import aware
 from archprep.web import charts
@@ -253,6 +253,7 @@ def report(request: Request, viewer: CurrentViewer, session_id: int) -> HTMLResp
     return page(
         request, "mock_report.html", viewer, title=f"Mock #{session_id} report", r=data,
         session_id=session_id, provisional=provisional, now=now(request),
+        plan_note=study_plan_note(data),
     )  # fmt: skip
 
 
