@@ -256,6 +256,16 @@ def test_practice_stores_an_attempt_and_the_suggested_review(db: str) -> None:
     assert rating == int(suggested_grade(float(score)))  # type: ignore[arg-type]
 
 
+def test_end_of_input_at_the_rating_keeps_the_answer_unrated(db: str) -> None:
+    result = runner.invoke(
+        app, ["--db", db, "practice", "--id", "mlops/drift"], input=ANSWER + "\n.\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Your answer is saved; the card was not rated." in result.stdout
+    assert len(_rows(db, "SELECT id FROM attempts")) == 1
+    assert _rows(db, "SELECT id FROM review_logs") == []
+
+
 def test_practice_picks_a_question_and_accepts_an_override(db: str) -> None:
     result = runner.invoke(
         app,

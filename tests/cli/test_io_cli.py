@@ -187,7 +187,9 @@ def test_exports_and_restore(sqlite_url: str, tmp_path: Path) -> None:
     assert anki.exit_code == 0, anki.output
     assert json.loads(anki.stdout)["notes"] == 6
     # Importing that export back skips what the built-in bank already asks.
-    again = runner.invoke(app, ["--db", url, "import", str(tmp_path / "d.apkg"), "--dry-run", "--json"])
+    again = runner.invoke(
+        app, ["--db", url, "import", str(tmp_path / "d.apkg"), "--dry-run", "--json"]
+    )
     copies = [w for w in json.loads(again.stdout)["warnings"] if "a copy of the built-in" in w]
     assert len(copies) == 2 and "a copy of the built-in rag/q1; skipped" in " ".join(copies)
     guide = runner.invoke(

@@ -308,3 +308,20 @@ def test_end_of_input_after_the_last_answer_shows_the_report(
     assert result.exit_code == 0, result.output
     assert "Paused" not in result.stdout and "Report: mock #1" in result.stdout
     assert db_view(url, 1)["session"].status == "finished"
+
+
+def test_ctrl_c_pauses_and_says_how_to_resume(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archprep.cli import mock_cmd
+
+    def interrupted() -> tuple[str, str | None]:
+        raise KeyboardInterrupt
+
+    url = seed_bank(sqlite_url)
+    save_plan(url, tmp_path, "quick", QUICK_PLAN)
+    monkeypatch.setattr(mock_cmd, "read_answer", interrupted)
+    result = runner.invoke(app, ["--db", url, "mock", "quick", "--seed", "2"], env=ENV)
+    assert result.exit_code == 130
+    assert "Paused mock #1" in result.stdout and "archprep mock --resume 1" in result.stdout
+    assert db_view(url, 1)["session"].status == "active"

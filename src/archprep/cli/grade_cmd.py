@@ -376,7 +376,8 @@ def read_answer(editor: bool) -> str:
     return "\n".join(lines).strip()
 
 
-def _rating(suggested: Grade) -> Grade:
+def _rating(suggested: Grade) -> Grade | None:
+    """The rating to record: Enter takes the suggestion; end of input (Ctrl-D) records none."""
     prompt = (
         f"Rating: Enter accepts [bold]{suggested.name.title()}[/bold] ({int(suggested)}), "
         "or type 1 Again · 2 Hard · 3 Good · 4 Easy: "
@@ -384,6 +385,9 @@ def _rating(suggested: Grade) -> Grade:
     for _ in range(3):
         console.print(prompt, end="")
         line = sys.stdin.readline()
+        if line == "":
+            console.print()
+            return None
         choice = line.strip()
         if not choice:
             return suggested
@@ -454,6 +458,9 @@ def practice_cmd(
             session, user, q.id, answer, result.to_json(), now, mode="practice", duration_s=seconds
         )
     grade = _rating(suggested_grade(result.score))
+    if grade is None:
+        console.print("[dim]Your answer is saved; the card was not rated.[/dim]")
+        return
     with store.session.begin() as session:
         after = record_review(
             session,

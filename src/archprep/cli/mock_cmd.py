@@ -275,6 +275,15 @@ def _read_with_hints(actx: AppContext, mi: MockInterview) -> tuple[str, str | No
 
 
 def _run(actx: AppContext, mi: MockInterview) -> None:
+    try:
+        _loop(actx, mi)
+    except KeyboardInterrupt:  # Ctrl-C: what was answered is saved; say how to go on
+        console.print()
+        _paused(mi)
+        raise typer.Exit(130) from None
+
+
+def _loop(actx: AppContext, mi: MockInterview) -> None:
     last_round: int | None = None
     while True:
         view = mi.view(actx.now())
