@@ -83,3 +83,20 @@ def test_charts_are_svg_without_styles_or_scripts() -> None:
     assert bars.count('class="r-good"') == 9  # the zero day draws an empty marker instead
     assert "42%" in ring and line.count("<circle") == 10
     assert str(charts.meter(None, "x")).count("<rect") == 1
+
+
+def test_errors_on_a_page_name_its_controls_not_cli_flags() -> None:
+    from archprep.web.filters import web_message
+
+    assert web_message("no questions match; check --deck and --category with `archprep list`") == (
+        "no questions match; check the deck and category you chose (Browse lists them)"
+    )
+    assert (
+        web_message("x.bin: a binary file (or pass --format)")
+        == "x.bin: a binary file (or choose its format)"
+    )
+    assert (
+        web_message("--role must be one of general (got 'x')")
+        == "“role” must be one of general (got 'x')"
+    )
+    assert web_message("a well-known model-based rule") == "a well-known model-based rule"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -141,7 +142,29 @@ def calc_title(name: str) -> str:
     return calc.title if calc else name.replace("-", " ").capitalize()
 
 
+# Errors are written once, for the command line, and say what to do there; on a page the same
+# advice names the page's own controls.
+_WEB_WORDING = [
+    (re.compile(r"check --deck and --category with `archprep list`"),
+     "check the deck and category you chose (Browse lists them)"),
+    (re.compile(r"see `archprep mock --history`"), "see the mock history page"),
+    (re.compile(r"against `archprep stats`"), "against the categories on the Browse page"),
+    (re.compile(r"or pass --format"), "or choose its format"),
+    (re.compile(r"or force another with --format"), "or choose another format"),
+    (re.compile(r"`archprep unsuspend --list`"), "the question's page"),
+    (re.compile(r"(?<![\w-])--([a-z][a-z-]*)"), r"“\1”"),
+]  # fmt: skip
+
+
+def web_message(message: str) -> str:
+    """A user error as a page should say it: CLI flags and commands become form words."""
+    for pattern, words in _WEB_WORDING:
+        message = pattern.sub(words, message)
+    return message
+
+
 FILTERS: dict[str, Any] = {
+    "web_message": web_message,
     "markdown": render.markdown,
     "inline": render.inline,
     "plain": render.plain,
