@@ -74,6 +74,12 @@ def test_isolation_through_api_and_pages(
         hits = bob.get("/api/search", params={"q": "Zanzibar quorum ledgers"}).json()["hits"]
         assert all(not h["id"].startswith(secret.split("/")[0] + "/zanzibar") for h in hits)
         assert secret not in {h["id"] for h in hits}
+        # Spelling suggestions come from what Bob may see, not from Alice's decks.
+        typo = bob.get("/api/search", params={"q": "zanzibr"}).json()
+        assert typo["hits"] == [] and "zanzibar" not in " ".join(typo.get("suggestions", []))
+        assert "zanzibar" in " ".join(
+            alice_c.get("/api/search", params={"q": "zanzibr"}).json().get("suggestions", [])
+        )
         assert bob.get("/api/attempts").json() == []
         assert bob.get(f"/api/attempts/{alice.attempt_id}").status_code == 404
         stats = bob.get("/api/stats").json()

@@ -182,13 +182,23 @@ class Searcher:
             )  # fmt: skip
         result = SearchResult(query, hits, mode, self.notice)
         if not hits:
-            result.suggestions = self.suggest(query, index)
+            result.suggestions = self.suggest(query, index, user_id)
             result.near_categories = self.near_categories(query, index)
         return result
 
-    def suggest(self, query: str, index: SearchIndex) -> list[str]:
-        """Spelling corrections from the bank's own vocabulary, word by word."""
-        vocab_words = sorted({w for d in index.docs for w in words(d.question)} | set(TOPICS))
+    def suggest(self, query: str, index: SearchIndex, user_id: int | None = None) -> list[str]:
+        """Spelling corrections, word by word, from the words of the questions this user may
+        see (the built-in bank and their own decks: never another user's imports)."""
+        visible = (index.owners == -1) | (index.owners == user_id if user_id is not None else False)
+        vocab_words = sorted(
+            {
+                w
+                for d, seen in zip(index.docs, visible, strict=True)
+                if seen
+                for w in words(d.question)
+            }
+            | set(TOPICS)
+        )
         fixed: list[str] = []
         changed = False
         for w in words(query):
