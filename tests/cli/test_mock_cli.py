@@ -325,3 +325,24 @@ def test_ctrl_c_pauses_and_says_how_to_resume(
     assert result.exit_code == 130
     assert "Paused mock #1" in result.stdout and "archprep mock --resume 1" in result.stdout
     assert db_view(url, 1)["session"].status == "active"
+
+
+def test_a_judge_that_fails_is_named_in_the_report_and_offline_skips_it(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    url = seed_bank(sqlite_url)
+    one = {"rounds": [{"name": "One", "minutes": 5, "seconds_per_question": 120, "follow_ups": 0,
+                       "questions": [{"count": 1, "categories": ["rag"]}]}]}  # fmt: skip
+    save_plan(url, tmp_path, "one", one)
+    dead = {**ENV, "ARCHPREP_LLM_BASE_URL": "http://127.0.0.1:9/v1", "ARCHPREP_LLM_TIMEOUT": "2"}
+    judged = runner.invoke(
+        app, ["--db", url, "mock", "one", "--seed", "1"], input=RAG_ANSWER, env=dead
+    )
+    assert judged.exit_code == 0, judged.output
+    assert "note: the LLM judge failed (cannot reach" in judged.stderr
+    report = json.loads(runner.invoke(app, ["--db", url, "mock", "--report", "1", "--json"]).stdout)
+    assert report["answers"][0]["grader"] == "offline" and report["notices"]
+    offline = runner.invoke(
+        app, ["--db", url, "mock", "one", "--seed", "2", "--offline"], input=RAG_ANSWER, env=dead
+    )
+    assert offline.exit_code == 0 and "LLM judge" not in offline.stderr

@@ -35,7 +35,10 @@ def verdict(question: Question, status: str = "covered") -> dict[str, Any]:
             {"text": kp.text, "status": status, "evidence": "Concept drift is a change in P(Y|X)."}
             for kp in question.key_points
         ],
-        "misconceptions": [{"statement": "P(X) is labels", "explanation": "it is the inputs"}],
+        "misconceptions": [
+            {"statement": "so the same inputs map to different outcomes", "explanation": "x"},
+            {"statement": "P(X) is the labels", "explanation": "never said: dropped"},
+        ],
         "feedback": "Solid definitions; add what you would do about each.",
     }
 
@@ -70,22 +73,29 @@ def test_fenced_json_and_settings(grader: Grader, server: FakeLLM, drift: Questi
 
 
 @pytest.mark.parametrize(
-    ("step", "reason"),
+    ("step", "reason", "timeout", "tries"),
     [
-        ({"status": 500}, "HTTP 500"),
-        ({"raw": "<html>not json</html>"}, "not a chat completion"),
-        ({"content": "I think the answer is fine."}, "no JSON object"),
-        ({"json": {"key_points": [], "feedback": "x"}}, "0 key-point verdicts"),
-        ({"sleep": 1.0, "status": 200}, "no reply within"),
+        ({"status": 500}, "HTTP 500", 5.0, 3),
+        ({"raw": "<html>not json</html>"}, "not a chat completion", 5.0, 3),
+        ({"content": "I think the answer is fine."}, "no JSON object", 5.0, 3),
+        ({"json": {"key_points": [], "feedback": "x"}}, "0 key-point verdicts", 5.0, 3),
+        # The timeout bounds the whole wait, retries included: a slow judge gets one try.
+        ({"sleep": 1.0, "status": 200}, "no reply within 0.3 s after 1 attempt", 0.3, 1),
     ],
-)
+)  # fmt: skip
 def test_failures_retry_then_fall_back_with_a_notice(
-    grader: Grader, server: FakeLLM, drift: Question, step: dict[str, Any], reason: str
+    grader: Grader,
+    server: FakeLLM,
+    drift: Question,
+    step: dict[str, Any],
+    reason: str,
+    timeout: float,
+    tries: int,
 ) -> None:
     server.default = step
-    result = judged(grader, server, timeout=0.3).grade(drift, ANSWER)
+    result = judged(grader, server, timeout=timeout).grade(drift, ANSWER)
     assert result.grader == "offline"
-    assert len(server.requests) == 3  # the first try and two retries
+    assert len(server.requests) == tries  # the first try and, while time allows, two retries
     [notice] = [n for n in result.notices if "LLM judge failed" in n]
     assert reason in notice and "offline grade" in notice
     assert result.key_points and result.feedback
@@ -120,3 +130,80 @@ def test_verdict_validation(drift: Question) -> None:
     rubric = Grader(None).rubric(drift)
     with pytest.raises(ValueError, match="schema"):
         parse_verdict('{"key_points": [{"text": "x", "status": "great"}], "feedback": "y"}', rubric)
+
+
+def test_verdicts_are_matched_to_key_points_by_text(drift: Question) -> None:
+    import json
+
+    rubric = Grader(None).rubric(drift)
+    reply = verdict(drift)
+    reply["key_points"][0]["status"] = "missed"
+    reply["key_points"].reverse()  # the judge answered in another order
+    parsed = parse_verdict(json.dumps(reply), rubric, ANSWER)
+    assert [v.text for v in parsed.key_points] == [kp.text for kp in rubric.key_points]
+    assert parsed.key_points[0].status == "missed"
+    for v in reply["key_points"]:
+        v["text"] = "an unrelated point about kubernetes"
+    with pytest.raises(ValueError, match="do not match the rubric"):
+        parse_verdict(json.dumps(reply), rubric, ANSWER)
+
+
+def test_evidence_and_misconceptions_must_be_the_answers_words(drift: Question) -> None:
+    import json
+
+    rubric = Grader(None).rubric(drift)
+    reply = verdict(drift)
+    reply["key_points"][0]["evidence"] = "a sentence the candidate never wrote"
+    parsed = parse_verdict(json.dumps(reply), rubric, ANSWER)
+    assert parsed.key_points[0].evidence is None
+    assert parsed.key_points[1].evidence == "Concept drift is a change in P(Y|X)."
+    assert [m.statement for m in parsed.misconceptions] == [
+        "so the same inputs map to different outcomes"
+    ]
+
+
+def test_a_reply_that_trickles_in_is_cut_off_at_the_timeout(drift: Question) -> None:
+    import httpx
+
+    now = [0.0]
+
+    def slow_stream() -> Iterator[bytes]:
+        for _ in range(10):
+            now[0] += 3.0  # a byte every three seconds: each read is quick, the reply is not
+            yield b" "
+
+    transport = httpx.MockTransport(lambda _request: httpx.Response(200, content=slow_stream()))
+    judge = LLMJudge("http://127.0.0.1:9/v1", "m", None, 5.0, transport=transport,
+                     sleep=lambda _s: None, clock=lambda: now[0])  # fmt: skip
+    with pytest.raises(Exception, match=r"no reply within 5 s after 1 attempt"):
+        judge.judge(Grader(None).rubric(drift), ANSWER)
+    assert now[0] < 10  # it stopped reading once past the deadline
+
+
+def test_a_password_in_the_base_url_is_not_echoed(drift: Question) -> None:
+    import httpx
+
+    transport = httpx.MockTransport(lambda _request: httpx.Response(503))
+    judge = LLMJudge("http://user:sk-secret@127.0.0.1:9/v1", "m", None, 5.0, transport=transport,
+                     sleep=lambda _s: None)  # fmt: skip
+    with pytest.raises(Exception, match="HTTP 503") as caught:
+        judge.judge(Grader(None).rubric(drift), ANSWER)
+    assert "sk-secret" not in str(caught.value)
+
+
+def test_a_judge_failing_answer_after_answer_rests(
+    grader: Grader, server: FakeLLM, drift: Question
+) -> None:
+    server.default = {"status": 500}
+    now = [0.0]
+    judge = LLMJudge(server.url, "m", None, 5.0, sleep=lambda _s: None, clock=lambda: now[0])
+    graded = Grader(grader.encoder.embedder, judge=judge)
+    for _ in range(2):
+        assert graded.grade(drift, ANSWER).grader == "offline"
+    assert len(server.requests) == 6  # two answers, three tries each
+    rested = graded.grade(drift, ANSWER)
+    assert len(server.requests) == 6 and rested.grader == "offline"  # not asked: resting
+    assert any("failed on the last 2 answers in a row" in n for n in rested.notices)
+    now[0] += 121
+    server.default = {"json": verdict(drift)}
+    assert graded.grade(drift, ANSWER).grader == "llm:m"  # asked again after the rest

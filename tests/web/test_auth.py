@@ -77,6 +77,7 @@ def test_wrong_password_and_rate_limit(multi: FastAPI, clock: Clock) -> None:
                                          "password": PASSWORD})  # fmt: skip
         assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.text
         assert int(blocked.headers["retry-after"]) > 0
+        assert "try again in 15 minutes" in blocked.text  # 900 s, rounded up, not 16
         assert login(c, "someone-else", "whatever1") == 401  # other usernames are not blocked
         clock.advance(minutes=16)
         assert login(c, "ken") == 303
@@ -135,6 +136,18 @@ def test_change_password_signs_out_other_sessions(multi: FastAPI) -> None:
         assert r.status_code == 303
         assert b.get("/api/stats").status_code == 401  # the other browser is signed out
         assert a.get("/api/stats").status_code == 200  # this one got a fresh session
+
+
+def test_guessing_the_current_password_is_limited_like_a_sign_in(multi: FastAPI) -> None:
+    with TestClient(multi) as c:
+        signup(c, "nia")
+        token = csrf_of(c, "/account")
+        guess = {"csrf_token": token, "password": "a new long one", "confirm": "a new long one"}
+        for n in range(5):
+            wrong = c.post("/account/password", data={**guess, "current": f"guess number {n}"})
+            assert wrong.status_code == 400 and "the current password is wrong" in wrong.text
+        right = c.post("/account/password", data={**guess, "current": PASSWORD})
+        assert right.status_code == 429 and "too many failed sign-ins" in right.text
 
 
 def test_sessions_expire(multi: FastAPI, clock: Clock) -> None:

@@ -185,8 +185,8 @@ def test_mocks_are_private(make_app: AppFactory, sqlite_url_with_bank: str) -> N
         sid = start(alice, "phone-screen")
         signup(bob, "bob")
         assert login(bob, "bob") == 303
-        assert bob.get(f"/mock/{sid}").status_code == 400
-        assert bob.get(f"/mock/{sid}/report").status_code == 400
-        assert post(bob, f"/mock/{sid}/answer", action="skip").status_code == 400  # type: ignore[attr-defined]
+        assert bob.get(f"/mock/{sid}").status_code == 404
+        assert bob.get(f"/mock/{sid}/report").status_code == 404
+        assert post(bob, f"/mock/{sid}/answer", action="skip").status_code == 404  # type: ignore[attr-defined]
         anonymous = TestClient(app, base_url="http://testserver")
         assert anonymous.get("/mock", follow_redirects=False).status_code == 303

@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from archprep.bank.sync import ensure_bank
-from archprep.cli.common import AppContext, app, app_context, console, print_json
+from archprep.cli.common import AppContext, app, app_context, console, err_console, print_json
 from archprep.errors import UserError
 from archprep.interview import store as mock_store
 from archprep.interview.mock import MockInterview, MockView, interview_grading
@@ -76,9 +76,14 @@ def mock_cmd(
     json_out: bool = typer.Option(
         False, "--json", help="Print JSON (--list, --report, --history)."
     ),
+    offline: bool = typer.Option(
+        False, "--offline", help="Never use the LLM judge or LLM follow-ups."
+    ),
 ) -> None:
     """Mock interview loops: timed rounds, follow-ups on what you missed, a report and a study plan."""
     actx = app_context(ctx)
+    if offline:
+        actx.settings = actx.settings.model_copy(update={"llm_base_url": None})
     if list_plans:
         return _list(actx, json_out)
     if save_plan or from_json:
@@ -382,6 +387,8 @@ def render_report(session_id: int, data: dict[str, Any]) -> None:
         console.print("\n[bold]Recurring misses[/bold]")
         for t in data["recurring_misses"]:
             console.print(f"  {escape(t['theme'])}: {', '.join(t['questions'])}")
+    for note in data.get("notices", []):
+        err_console.print(f"[yellow]note:[/yellow] {escape(note)}")
     plan = data["study_plan"]
     console.print("\n[bold]Study plan[/bold]")
     if not plan["questions"] and not plan["calculators"]:

@@ -134,7 +134,8 @@ def user_remove(
     if not yes and not typer.confirm(
         f"Delete {username!r} with all its reviews, answers and imports?"
     ):
-        raise typer.Exit(1)
+        console.print("Nothing was removed.")
+        raise typer.Exit(1)  # not done, so not a success for a script either
     actx = app_context(ctx)
     with actx.store().session.begin() as session:
         auth.remove_user(session, username)

@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -27,6 +28,8 @@ SYSTEM_PROMPT = (
     "that contradicts the rubric or the model answer is a misconception. Reply with one JSON "
     "object and nothing else."
 )
+TEXT_MATCH = 0.8  # a verdict's text this alike to a key point's (after _plain) is its verdict
+QUOTE_MATCH = 0.8  # evidence is a quotation when this share of it appears in the answer as is
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 
 
@@ -67,8 +70,53 @@ def build_messages(rubric: Rubric, answer: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def parse_verdict(content: str, rubric: Rubric) -> LLMVerdict:
-    """Validate the reply against the schema and the rubric; raises ValueError."""
+def _plain(text: str) -> str:
+    """Key-point text for comparison: case, numbering, punctuation and spacing ignored."""
+    text = re.sub(r"^\s*\d+[.)]\s*", "", text.casefold())
+    return " ".join(re.findall(r"\w+", text))
+
+
+def _in_order(verdict: LLMVerdict, rubric: Rubric) -> LLMVerdict:
+    """The verdicts in the rubric's order, each matched to its key point by text.
+
+    A judge may reorder the points or trim their wording; a verdict that matches no key point
+    (or two verdicts that match one) means the reply cannot be trusted point by point.
+    """
+    wanted = [_plain(kp.text) for kp in rubric.key_points]
+    given = [_plain(v.text) for v in verdict.key_points]
+    order: list[int] = []
+    for text in wanted:
+        scores = [
+            1.0 if g == text else SequenceMatcher(None, g, text, autojunk=False).ratio()
+            for g in given
+        ]
+        best = max(range(len(given)), key=lambda i: scores[i], default=-1)
+        if best < 0 or scores[best] < TEXT_MATCH or best in order:
+            raise ValueError(
+                f"the reply's key points do not match the rubric (none for {text[:60]!r})"
+            )
+        order.append(best)
+    return verdict.model_copy(update={"key_points": [verdict.key_points[i] for i in order]})
+
+
+def _quoted(quote: str, answer: str) -> bool:
+    """Whether ``quote`` comes from ``answer`` (spacing, case and punctuation aside)."""
+    q, a = _plain(quote), _plain(answer)
+    if not q:
+        return False
+    if q in a:
+        return True
+    match = SequenceMatcher(None, q, a, autojunk=False).find_longest_match(0, len(q), 0, len(a))
+    return match.size >= QUOTE_MATCH * len(q)
+
+
+def parse_verdict(content: str, rubric: Rubric, answer: str | None = None) -> LLMVerdict:
+    """Validate the reply against the schema and the rubric; raises ValueError.
+
+    Verdicts are put in the rubric's order by their text. With ``answer``, evidence that is not
+    a quotation of it is dropped, and so are misconceptions it does not state: the page shows
+    both as the candidate's own words.
+    """
     text = _FENCE.sub("", content.strip())
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
@@ -88,7 +136,17 @@ def parse_verdict(content: str, rubric: Rubric) -> LLMVerdict:
             f"the reply has {len(verdict.key_points)} key-point verdicts for "
             f"{len(rubric.key_points)} key points"
         )
-    return verdict
+    verdict = _in_order(verdict, rubric)
+    if answer is None:
+        return verdict
+    points = [
+        v
+        if v.evidence is None or _quoted(v.evidence, answer)
+        else v.model_copy(update={"evidence": None})
+        for v in verdict.key_points
+    ]
+    wrong = [m for m in verdict.misconceptions if _quoted(m.statement, answer)]
+    return verdict.model_copy(update={"key_points": points, "misconceptions": wrong})
 
 
 @dataclass
@@ -103,6 +161,13 @@ class LLMJudge:
     backoff: float = 0.5
     transport: httpx.BaseTransport | None = None
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    # After this many failed answers in a row the judge rests for ``rest`` seconds: a batch, a
+    # mock or a server then grades offline at once instead of waiting out every timeout.
+    failures_before_rest: int = 2
+    rest: float = 120.0
+    _failed: int = field(default=0, init=False, repr=False)
+    _resting_until: float = field(default=0.0, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, transport: Any = None) -> LLMJudge:
@@ -118,7 +183,8 @@ class LLMJudge:
         )
 
     def judge(self, rubric: Rubric, answer: str) -> LLMVerdict:
-        """One validated verdict, after up to ``retries`` retries with exponential backoff."""
+        """One validated verdict, after up to ``retries`` retries with exponential backoff,
+        all within ``timeout`` seconds: the offline grade is never kept waiting longer."""
         body = {
             "model": self.model,
             "messages": build_messages(rubric, answer),
@@ -126,38 +192,92 @@ class LLMJudge:
             "response_format": {"type": "json_object"},
         }
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        if self.clock() < self._resting_until:
+            left = self._resting_until - self.clock()
+            raise LLMError(
+                f"it failed on the last {self._failed} answers in a row, so it is not asked "
+                f"again for {left:.0f} s"
+            )
+        try:
+            verdict = self._judge(body, headers, rubric, answer)
+        except LLMError:
+            self._failed += 1
+            if self._failed >= self.failures_before_rest:
+                self._resting_until = self.clock() + self.rest
+            raise
+        self._failed = 0
+        return verdict
+
+    def _judge(
+        self, body: dict[str, Any], headers: dict[str, str], rubric: Rubric, answer: str
+    ) -> LLMVerdict:
         reason = "no attempt made"
+        deadline = self.clock() + self.timeout
+        tries = 0
         with httpx.Client(
             timeout=httpx.Timeout(self.timeout), transport=self.transport, headers=headers
         ) as client:
             for attempt in range(self.retries + 1):
                 if attempt:
-                    self.sleep(self.backoff * 2 ** (attempt - 1))
+                    pause = self.backoff * 2 ** (attempt - 1)
+                    if self.clock() + pause >= deadline:
+                        break
+                    self.sleep(pause)
+                if self.clock() >= deadline:
+                    break
+                tries += 1
                 try:
-                    return self._once(client, body, rubric)
+                    return self._once(client, body, rubric, answer, deadline)
                 except _Retryable as exc:
                     reason = str(exc)
-        raise LLMError(f"{reason} after {self.retries + 1} attempts")
+        raise LLMError(f"{reason} after {tries} attempt{'s' if tries != 1 else ''}")
 
-    def _once(self, client: httpx.Client, body: dict[str, Any], rubric: Rubric) -> LLMVerdict:
+    def _once(
+        self,
+        client: httpx.Client,
+        body: dict[str, Any],
+        rubric: Rubric,
+        answer: str,
+        deadline: float,
+    ) -> LLMVerdict:
         url = self.base_url.rstrip("/") + "/chat/completions"
+        late = _Retryable(f"no reply within {self.timeout:g} s")
         try:
-            response = client.post(url, json=body)
+            # Streamed, so a reply that trickles in is cut off at the deadline too (httpx's
+            # read timeout applies to each chunk, not to the whole reply).
+            with client.stream(
+                "POST", url, json=body, timeout=httpx.Timeout(max(0.01, deadline - self.clock()))
+            ) as response:
+                chunks = []
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    if self.clock() > deadline:
+                        raise late
+                raw = b"".join(chunks)
         except httpx.TimeoutException as exc:
-            raise _Retryable(f"no reply within {self.timeout:g} s") from exc
+            raise late from exc
         except httpx.HTTPError as exc:
-            raise _Retryable(f"cannot reach {self.base_url} ({type(exc).__name__})") from exc
+            raise _Retryable(
+                f"cannot reach {_safe_url(self.base_url)} ({type(exc).__name__})"
+            ) from exc
+        where = _safe_url(self.base_url)
         if response.status_code == 429 or response.status_code >= 500:
-            raise _Retryable(f"HTTP {response.status_code} from {self.base_url}")
+            raise _Retryable(f"HTTP {response.status_code} from {where}")
         if response.status_code >= 400:
-            raise LLMError(f"HTTP {response.status_code} from {self.base_url} (not retried)")
+            raise LLMError(f"HTTP {response.status_code} from {where} (not retried)")
         try:
-            content = response.json()["choices"][0]["message"]["content"]
+            content = json.loads(raw)["choices"][0]["message"]["content"]
             if not isinstance(content, str):
                 raise TypeError("content is not text")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise _Retryable("the endpoint's reply is not a chat completion") from exc
         try:
-            return parse_verdict(content, rubric)
+            return parse_verdict(content, rubric, answer)
         except ValueError as exc:
             raise _Retryable(str(exc)) from exc
+
+
+def _safe_url(url: str) -> str:
+    """``url`` without any user name or password in it (never echo a key in a notice)."""
+    parts = httpx.URL(url)
+    return str(parts.copy_with(username=None, password=None)) if parts.userinfo else url

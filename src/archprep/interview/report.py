@@ -169,6 +169,7 @@ def build_report(
                 "over_budget": it.main.duration_s > it.main.budget_s,
                 "answer": it.main.answer,
                 "feedback": _feedback(grade),
+                "grader": grade.get("grader"),
                 "key_points": grade.get("key_points", []),
                 "attempt_id": it.main.attempt_id,
                 "followups": [
@@ -235,7 +236,19 @@ def build_report(
         "answers": rows,
         "recurring_misses": _recurring(items),
         "study_plan": study_plan(rows, items, bank),
+        "notices": _notices(items),
     }
+
+
+def _notices(items: Sequence[Any]) -> list[str]:
+    """What the grades said about themselves (the LLM judge failing, an answer cut short),
+    each once, so a fallback to the offline grader is never silent in the report."""
+    seen: dict[str, None] = {}
+    for it in items:
+        for answer in (it.main, *it.followups):
+            for note in (answer.grade or {}).get("notices", []):
+                seen.setdefault(str(note), None)
+    return list(seen)
 
 
 def study_plan(
@@ -349,6 +362,8 @@ def report_markdown(report: Mapping[str, Any], session_id: int | None = None) ->
         lines += ["", "## Recurring misses", ""]
         for t in report["recurring_misses"]:
             lines.append(f"- **{t['theme']}** in {', '.join(t['questions'])}")
+    if report.get("notices"):
+        lines += ["", "## Notes on the grading", ""] + [f"- {n}" for n in report["notices"]]
     plan = report["study_plan"]
     lines += ["", "## Study plan", ""]
     if not plan["questions"] and not plan["calculators"]:

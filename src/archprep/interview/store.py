@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archprep.errors import UserError
+from archprep.errors import NotFound, UserError
 from archprep.interview.plans import BUILTIN_PLANS, Plan, plan_from_spec
 from archprep.interview.report import GivenAnswer
 from archprep.interview.selection import QuestionStats, Selection
@@ -151,7 +151,7 @@ def get_session(
 ) -> MockSessionRow:
     row = session.get(MockSessionRow, session_id, with_for_update=lock or None)
     if row is None or row.user_id != user_id:
-        raise UserError(f"no mock interview #{session_id}; see `archprep mock --history`")
+        raise NotFound(f"no mock interview #{session_id}; see `archprep mock --history`")
     return row
 
 

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from archprep.bank.sync import ensure_bank
-from archprep.errors import UserError
+from archprep.errors import NotFound, UserError
 from archprep.search import Searcher
 from archprep.settings import Settings
 from archprep.store import open_store
@@ -207,10 +207,12 @@ def _viewer_or_none(request: Request) -> Viewer | None:
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
+        status = 404 if isinstance(exc, NotFound) else 400  # not there, or another user's
         if wants_json(request):
-            return JSONResponse({"detail": str(exc)}, status_code=400)
-        return page(request, "error.html", _viewer_or_none(request), status_code=400,
-                    title="That did not work", message=str(exc))  # fmt: skip
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+        title = "Page not found" if status == 404 else "That did not work"
+        return page(request, "error.html", _viewer_or_none(request), status_code=status,
+                    title=title, message=str(exc))  # fmt: skip
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -164,9 +165,11 @@ def authenticate(
     limit = limit or RateLimit()
     failures = recent_failures(session, username, ip, now, limit)
     if len(failures) >= limit.max_failures:
-        retry = int((failures[-limit.max_failures] + limit.window - now).total_seconds()) + 1
+        left = (failures[-limit.max_failures] + limit.window - now).total_seconds()
+        retry = int(left) + 1
+        minutes = max(1, math.ceil(left / 60))  # 900 s is 15 minutes, not 16
         raise LoginThrottled(
-            f"too many failed sign-ins; try again in {max(1, retry // 60 + 1)} minutes",
+            f"too many failed sign-ins; try again in {minutes} minute{'s' if minutes != 1 else ''}",
             max(1, retry),
         )
     user = find_user(session, username)

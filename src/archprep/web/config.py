@@ -51,9 +51,15 @@ class WebConfig(BaseSettings):
 def host_patterns(config: WebConfig, bound: str | None = None) -> list[str]:
     """The Host header values the server accepts; ``bound`` is the address it listens on."""
     named = [h.strip().lower() for h in config.allowed_hosts.split(",") if h.strip()]
-    if named:
-        return named
-    if config.multi_user:
+    if config.multi_user and not named:
         return ["*"]
-    extra = [] if bound is None else [f"[{bound}]" if ":" in bound else bound]
-    return list(dict.fromkeys([*LOOPBACK_NAMES, *extra]))
+    if "*" in named:
+        return ["*"]
+    # The loopback names and the address it listens on always work: a health check or an
+    # admin on the machine itself reaches the server by them.
+    extra = (
+        []
+        if bound is None or bound in ("0.0.0.0", "::")
+        else [f"[{bound}]" if ":" in bound else bound]
+    )
+    return list(dict.fromkeys([*named, *LOOPBACK_NAMES, *extra]))

@@ -140,10 +140,22 @@ def change_password(
     confirm: Annotated[str, Form()],
 ) -> Response:
     _require_multi_user(request)
-    user = auth.find_user(session, viewer.username)
+    cfg = state(request).config
+    limit = auth.RateLimit(cfg.login_max_failures, timedelta(minutes=cfg.login_window_minutes))
     try:
-        if user is None or not auth.verify_password(user.password_hash, current):
-            raise UserError("the current password is wrong")
+        # Checked as a sign-in is, failures counted and limited the same way: a stolen
+        # session cookie must not let anyone guess the password at leisure.
+        try:
+            auth.authenticate(session, viewer.username, current, client_ip(request), now(request),
+                              limit)  # fmt: skip
+        except auth.LoginThrottled as exc:
+            session.commit()
+            response = _account_page(request, session, viewer, error=str(exc), status_code=429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except auth.LoginFailed:
+            session.commit()
+            raise UserError("the current password is wrong") from None
         if password != confirm:
             raise UserError("the two new passwords differ")
         auth.reset_password(session, viewer.username, password)

@@ -294,9 +294,20 @@
       area.addEventListener("input", count);
       count();
     }
-    practice.addEventListener("submit", () => {
+    let grading = false;
+    practice.addEventListener("submit", (event) => {
+      if (grading) {
+        event.preventDefault(); // sent once: grading (an LLM judge, say) can take a while
+        return;
+      }
+      grading = true;
       const field = practice.elements.namedItem("duration_s");
       if (field) field.value = ((Date.now() - started) / 1000).toFixed(1);
+      const button = $('button[type="submit"]', practice);
+      if (button) {
+        button.setAttribute("aria-disabled", "true");
+        button.textContent = "Grading…";
+      }
     });
     practice.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
