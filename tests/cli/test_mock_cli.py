@@ -294,14 +294,17 @@ def _has_session(url: str) -> bool:
         store.close()
 
 
+# One question, no follow-ups: the first answer is the last.
+ONE_QUESTION = {"rounds": [{"name": "One", "minutes": 5, "seconds_per_question": 120,
+                            "follow_ups": 0, "questions": [{"count": 1, "categories": ["rag"]}]}]}  # fmt: skip
+
+
 def test_end_of_input_after_the_last_answer_shows_the_report(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     # Ctrl-D right after the last answer ends the mock: no "Paused", the report instead.
     url = seed_bank(sqlite_url)
-    one = {"rounds": [{"name": "One", "minutes": 5, "seconds_per_question": 120, "follow_ups": 0,
-                       "questions": [{"count": 1, "categories": ["rag"]}]}]}  # fmt: skip
-    save_plan(url, tmp_path, "one", one)
+    save_plan(url, tmp_path, "one", ONE_QUESTION)
     result = runner.invoke(
         app, ["--db", url, "mock", "one", "--seed", "1"], input=RAG_ANSWER, env=ENV
     )
@@ -331,9 +334,7 @@ def test_a_judge_that_fails_is_named_in_the_report_and_offline_skips_it(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     url = seed_bank(sqlite_url)
-    one = {"rounds": [{"name": "One", "minutes": 5, "seconds_per_question": 120, "follow_ups": 0,
-                       "questions": [{"count": 1, "categories": ["rag"]}]}]}  # fmt: skip
-    save_plan(url, tmp_path, "one", one)
+    save_plan(url, tmp_path, "one", ONE_QUESTION)
     dead = {**ENV, "ARCHPREP_LLM_BASE_URL": "http://127.0.0.1:9/v1", "ARCHPREP_LLM_TIMEOUT": "2"}
     judged = runner.invoke(
         app, ["--db", url, "mock", "one", "--seed", "1"], input=RAG_ANSWER, env=dead
