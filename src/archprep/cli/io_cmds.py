@@ -85,18 +85,13 @@ def import_cmd(
     errors: dict[str, str] = {}
     for path in files:
         try:
-            reports.append(
-                import_file(
-                    store,
-                    user,
-                    path,
-                    deck=deck,
-                    fmt=fmt,
-                    dry_run=dry_run,
-                    now=now,
+            # A large file takes a while (key points picked per answer, then vectors): say so.
+            with err_console.status(f"Importing {path.name}…"):
+                report = import_file(
+                    store, user, path, deck=deck, fmt=fmt, dry_run=dry_run, now=now,
                     settings=actx.settings,
                 )  # fmt: skip
-            )
+            reports.append(report)
         except UserError as exc:
             errors[str(path)] = str(exc)
     if json_out:
