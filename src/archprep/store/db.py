@@ -103,7 +103,8 @@ def sqlite_file_lock(engine: Engine) -> Iterator[None]:
     is flock(2) on the database file itself, which SQLite's own fcntl locks do not see.
     """
     database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:" or fcntl is None:
+    # A "file:…?uri=true" database names a URI, not a path: no lock rather than a stray file.
+    if not database or database == ":memory:" or engine.url.query.get("uri") or fcntl is None:
         yield
         return
     with open(database, "ab") as handle:
