@@ -245,6 +245,11 @@
       sent = true;
       $("[data-duration]", form).value = String(Date.now() - shownAt);
     });
+    // Back to this page from the browser's cache: the form may be used again (the server
+    // still drops a rating of a card reviewed since).
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) sent = false;
+    });
     document.addEventListener("keydown", (event) => {
       if (typing(document.activeElement) || event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === " " || event.key === "Enter") {
@@ -306,7 +311,16 @@
       const button = $('button[type="submit"]', practice);
       if (button) {
         button.setAttribute("aria-disabled", "true");
+        button.dataset.label = button.innerHTML;
         button.textContent = "Grading…";
+      }
+    });
+    window.addEventListener("pageshow", (event) => {
+      const button = $('button[type="submit"]', practice);
+      if (event.persisted && grading && button) {
+        grading = false; // back from the feedback page: the form is live again
+        button.removeAttribute("aria-disabled");
+        if (button.dataset.label) button.innerHTML = button.dataset.label;
       }
     });
     practice.addEventListener("keydown", (event) => {
