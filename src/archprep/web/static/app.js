@@ -300,6 +300,8 @@
       count();
     }
     let grading = false;
+    const submit = $('button[type="submit"]', practice);
+    const label = submit ? Array.from(submit.childNodes, (n) => n.cloneNode(true)) : [];
     practice.addEventListener("submit", (event) => {
       if (grading) {
         event.preventDefault(); // sent once: grading (an LLM judge, say) can take a while
@@ -308,19 +310,16 @@
       grading = true;
       const field = practice.elements.namedItem("duration_s");
       if (field) field.value = ((Date.now() - started) / 1000).toFixed(1);
-      const button = $('button[type="submit"]', practice);
-      if (button) {
-        button.setAttribute("aria-disabled", "true");
-        button.dataset.label = button.innerHTML;
-        button.textContent = "Grading…";
+      if (submit) {
+        submit.setAttribute("aria-disabled", "true");
+        submit.textContent = "Grading…";
       }
     });
     window.addEventListener("pageshow", (event) => {
-      const button = $('button[type="submit"]', practice);
-      if (event.persisted && grading && button) {
+      if (event.persisted && grading && submit) {
         grading = false; // back from the feedback page: the form is live again
-        button.removeAttribute("aria-disabled");
-        if (button.dataset.label) button.innerHTML = button.dataset.label;
+        submit.removeAttribute("aria-disabled");
+        submit.replaceChildren(...label.map((n) => n.cloneNode(true)));
       }
     });
     practice.addEventListener("keydown", (event) => {
