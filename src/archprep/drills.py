@@ -138,14 +138,9 @@ _TIMES = {"s": 1 / 60, "sec": 1 / 60, "secs": 1 / 60, "second": 1 / 60, "seconds
           "m": 1.0, "min": 1.0, "mins": 1.0, "minute": 1.0, "minutes": 1.0, "h": 60.0,
           "hr": 60.0, "hrs": 60.0, "hour": 60.0, "hours": 60.0, "d": 1440.0, "day": 1440.0,
           "days": 1440.0}  # fmt: skip
-_FAMILIES = {"GB": ("GB", _SIZES), "minutes": ("minutes", _TIMES)}
+_FAMILIES = {"GB": _SIZES, "minutes": _TIMES}  # by the drill unit's first part ("minutes/month")
 _NUMBER = re.compile(r"^[~≈$\s]*([-+]?(?:\d[\d,_]*)?(?:\.\d+|\.)?(?:e[-+]?\d+)?)(.*)$", re.I)
 _GROUPED = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:e[-+]?\d+)?", re.I)
-
-
-def _family(unit: str) -> tuple[str, dict[str, float]] | None:
-    """The unit family of a drill's answer unit ("GB", "minutes/month"), if it has one."""
-    return _FAMILIES.get(unit.split("/")[0].strip())
 
 
 def parse_estimate(text: str, unit: str = "") -> float:
@@ -169,18 +164,17 @@ def parse_estimate(text: str, unit: str = "") -> float:
         )
     value = float(digits.replace(",", ""))
     words = re.findall(r"[a-z]+", match.group(2).lower())
-    family = _family(unit)
-    units = family[1] if family else {}
+    kind = unit.split("/")[0].strip()
+    units = _FAMILIES.get(kind, {})
     if words and words[0] in _MULTIPLIERS and words[0] not in units:
         value *= _MULTIPLIERS[words.pop(0)]
     if not words:
         return value
     if words[0] in units:
         return value * units[words[0]]
-    other = _TIMES if units is _SIZES else _SIZES if units is _TIMES else {}
-    if family and words[0] in other:
+    if units and any(words[0] in table for table in _FAMILIES.values()):
         raise UserError(
-            f"{shown!r}: {words[0]} is not a unit of {family[0]}; give the estimate in {unit}"
+            f"{shown!r}: {words[0]} is not a unit of {kind}; give the estimate in {unit}"
         )
     return value  # other words ("tokens", "pods", "USD") name what is counted
 

@@ -41,13 +41,17 @@ class ArchprepGroup(TyperGroup):
             fail(problem)
 
 
-def check_level_and_kind(level: str | None, kind: str | None) -> None:
-    """Refuse a --level or --kind no question can have (categories are open: imports add some)."""
+def check_level_and_kind(level: str | None, kind: str | None, *, drills: bool = True) -> None:
+    """Refuse a --level or --kind no question can have (categories are open: imports add some).
+
+    Drill cards are generated in code, not content files; ``drills=False`` for commands that
+    cannot use them (a written answer to a drill has no numbers to estimate).
+    """
     from archprep.bank.model import KINDS, LEVELS
 
     if level and level not in LEVELS:
         raise UserError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
-    kinds = (*KINDS, "drill")  # drill cards are generated in code, not content files
+    kinds = (*KINDS, "drill") if drills else KINDS
     if kind and kind not in kinds:
         raise UserError(f"--kind must be one of {', '.join(kinds)} (got {kind!r})")
 

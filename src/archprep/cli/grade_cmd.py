@@ -17,12 +17,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from archprep.bank.model import KINDS, LEVELS, KeyPoint, Question
+from archprep.bank.model import KeyPoint, Question
 from archprep.bank.sync import ensure_bank
 from archprep.cli.common import (
     AppContext,
     app,
     app_context,
+    check_level_and_kind,
     console,
     err_console,
     print_json,
@@ -414,10 +415,7 @@ def practice_cmd(
     offline: bool = typer.Option(False, "--offline", help="Never use the LLM judge."),
 ) -> None:
     """Answer a question in writing against the clock, get graded feedback, rate it for FSRS."""
-    if level and level not in LEVELS:
-        raise UserError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
-    if kind and kind not in KINDS:
-        raise UserError(f"--kind must be one of {', '.join(KINDS)} (got {kind!r})")
+    check_level_and_kind(level, kind, drills=False)
     actx = app_context(ctx)
     store = actx.store()
     ensure_bank(store, actx.settings, actx.now())

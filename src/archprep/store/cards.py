@@ -277,6 +277,22 @@ def suspended_ids(session: Session, user_id: int) -> list[str]:
     )
 
 
+def unbury(session: Session, user_id: int, question_id: str) -> None:
+    """Bring a buried card back today (undoing ``bury``)."""
+    row = card_state(session, user_id, question_id)
+    if row is not None:
+        row.buried_until = None
+
+
+def rated_since_shown(
+    session: Session, user_id: int, question_id: str, reps_shown: int
+) -> CardMemory | None:
+    """The card's memory when it has been reviewed since a form showed it with ``reps_shown``
+    reviews (a double key press, a second click, a resent form); None when it has not."""
+    row = card_state(session, user_id, question_id)
+    return memory_of(row) if (row.reps if row is not None else 0) != reps_shown else None
+
+
 def bury(session: Session, user_id: int, question_id: str, now: datetime) -> None:
     """Hide a card until tomorrow without changing its memory."""
     row = card_state(session, user_id, question_id)

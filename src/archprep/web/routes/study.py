@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from archprep.scheduling import STATE_NAMES, Grade, humanize_interval, make_scheduler, preview
 from archprep.store.cards import (
     bury,
-    card_state,
     due_queue,
-    memory_of,
+    rated_since_shown,
     record_review,
     set_suspended,
+    unbury,
 )
 from archprep.store.questions import get_question
 from archprep.store.stats import bank_stats
@@ -96,7 +96,11 @@ def rate(
         raise HTTPException(404, f"no question {question_id!r}")
     next_in = None
     changed = None
-    current = card_state(session, viewer.id, question_id)
+    repeated = (
+        rated_since_shown(session, viewer.id, question_id, reps)
+        if action == "rate" and reps is not None
+        else None
+    )
     if action in ("suspend", "unsuspend"):
         set_suspended(session, viewer.id, question_id, action == "suspend", moment)
         changed = "suspend" if action == "suspend" else "restored"
@@ -104,19 +108,11 @@ def rate(
         bury(session, viewer.id, question_id, moment)
         changed = "bury"
     elif action == "unbury":
-        if current is not None:
-            current.buried_until = None
+        unbury(session, viewer.id, question_id)
         changed = "restored"
-    elif (
-        action == "rate"
-        and rating in (1, 2, 3, 4)
-        and reps is not None
-        and ((current.reps if current is not None else 0) != reps)
-    ):
-        # The card was reviewed since this form was shown: a double key press, a second click
-        # or a resent form. The first rating stands; say when the card is next due.
-        due = memory_of(current).due
-        next_in = humanize_interval(moment, due) if due is not None else None
+    elif repeated is not None and rating in (1, 2, 3, 4):
+        # The first rating stands; say when the card is next due.
+        next_in = humanize_interval(moment, repeated.due) if repeated.due is not None else None
     elif action == "rate" and rating in (1, 2, 3, 4):
         prefs = prefs_for(request, session, viewer)
         after = record_review(
