@@ -28,7 +28,7 @@ from archprep.bank.model import KeyPoint, Question
 from archprep.calculators import CALCULATORS, CalcResult
 from archprep.calculators.base import fmt
 from archprep.calculators.presets import GPUS, MODELS
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.scheduling import Grade, suggested_grade
 from archprep.store import attempts
 from archprep.store.cards import card_state, memory_of
@@ -429,7 +429,7 @@ def specs_for(calculator: str | None) -> list[DrillSpec]:
     if calculator is None:
         return list(SPECS.values())
     if calculator not in CALCULATORS:
-        raise UserError(
+        raise UsageError(
             f"--calculator must be one of {', '.join(CALCULATORS)} (got {calculator!r})"
         )
     found = [s for s in SPECS.values() if s.calculator == calculator]

@@ -19,7 +19,7 @@ from typing import Any
 
 from fsrs import Scheduler
 
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.scheduling import CardMemory, Grade, aware, make_scheduler, retrievability, review
 
 INTERVIEW_HOUR = 9  # recall is predicted for 09:00 UTC on the interview date
@@ -119,7 +119,7 @@ def resolve_role(text: str | None) -> RoleProfile:
     for profile in ROLE_PROFILES.values():
         if wanted in (profile.slug, _slug(profile.title)):
             return profile
-    raise UserError(f"--role must be one of {', '.join(ROLE_PROFILES)} (got {text!r})")
+    raise UsageError(f"--role must be one of {', '.join(ROLE_PROFILES)} (got {text!r})")
 
 
 def parse_weights(items: Iterable[str]) -> dict[str, float]:
@@ -132,7 +132,7 @@ def parse_weights(items: Iterable[str]) -> dict[str, float]:
         except ValueError:
             value = math.nan
         if not sep or not name.strip() or not 0 <= value <= 10:
-            raise UserError(f"--weight {item!r} must look like category=weight, weight 0-10")
+            raise UsageError(f"--weight {item!r} must look like category=weight, weight 0-10")
         out[name.strip()] = value
     return out
 

@@ -138,9 +138,10 @@ def test_calc_without_a_name_lists_the_calculators() -> None:
         (["drift", "--expected-csv", "missing.csv", "--actual", "1"], "--column"),
     ],
 )
-def test_bad_input_exits_1_with_one_line(args: list[str], field: str) -> None:
+def test_bad_input_exits_2_with_one_line(args: list[str], field: str) -> None:
+    """A bad option value is a usage error: exit 2, as when Typer itself refuses one."""
     result = runner.invoke(app, ["calc", *args])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and field in lines[0]
     assert "Traceback" not in result.output

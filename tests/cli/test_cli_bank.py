@@ -55,7 +55,7 @@ def test_list_filters_and_bad_filter(sqlite_url: str) -> None:
     ok = runner.invoke(app, ["--db", url, "list", "--category", "agents", "--json"])
     assert ok.exit_code == 0 and json.loads(ok.stdout) == []
     bad = runner.invoke(app, ["--db", url, "list", "--level", "expert"])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2  # a usage error, as when Typer refuses a value
     assert bad.stderr.strip().splitlines() == [
         "error: --level must be one of basic, intermediate, advanced (got 'expert')"
     ]

@@ -75,4 +75,4 @@ def test_list_json_and_unknown_calculator(url: str) -> None:
     assert {r["id"] for r in rows} == {s.question_id for s in SPECS.values()}
     assert all(r["due"] is None for r in rows)
     bad = runner.invoke(app, ["--db", url, "drill", "--calculator", "abacus"])
-    assert bad.exit_code == 1 and "--calculator must be one of" in bad.stderr
+    assert bad.exit_code == 2 and "--calculator must be one of" in bad.stderr

@@ -181,21 +181,23 @@ def test_an_answer_longer_than_the_grader_reads_is_refused(db: str, tmp_path: Pa
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (["grade", "--question", "Q?", "--reference", "ref.md"], "--answer FILE is required"),
-        (["grade", "--question", "Q?", "--answer", "ans.txt"], "give --reference FILE or --id ID"),
+        (["grade", "--question", "Q?", "--reference", "ref.md"], "--answer FILE is required", 2),
+        (["grade", "--question", "Q?", "--answer", "ans.txt"], "give --reference FILE or --id", 2),
         (
             ["grade", "--id", "mlops/drift", "--reference", "ref.md", "--answer", "ans.txt"],
             "not both",
+            2,
         ),
-        (["grade", "--id", "rag/nope", "--answer", "ans.txt"], "no question with id 'rag/nope'"),
+        (["grade", "--id", "rag/nope", "--answer", "ans.txt"], "no question with id 'rag/nope'", 1),
         (
             ["grade", "--question", "Q?", "--reference", "ref.md", "--answer", "missing.txt"],
             "does not exist",
+            1,
         ),
-        (["grade", "--batch", "b.jsonl", "--id", "mlops/drift"], "--batch takes"),
-        (["practice", "--level", "expert"], "--level must be one of"),
+        (["grade", "--batch", "b.jsonl", "--id", "mlops/drift"], "--batch takes", 2),
+        (["practice", "--level", "expert"], "--level must be one of", 2),
     ],
 )
 def test_user_errors_are_one_line(
@@ -204,12 +206,14 @@ def test_user_errors_are_one_line(
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
     message: str,
+    code: int,
 ) -> None:
+    """Exit 2 when the command line is wrong (usage), 1 when what it names is (a file, an id)."""
     monkeypatch.chdir(files[0].parent)
     files[0].rename(files[0].parent / "ref.md")
     files[1].rename(files[1].parent / "ans.txt")
     result = runner.invoke(app, ["--db", db, *args])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == code, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
 

@@ -92,11 +92,11 @@ def test_deck_and_forced_format(sqlite_url: str, tmp_path: Path) -> None:
     assert summary["files"][0]["format"] == "markdown" and summary["files"][0]["deck"] == "my-deck"
     mixed = runner.invoke(app, ["--db", url, "import", str(notes), "--deck", "Builtin"])
     assert (
-        mixed.exit_code == 1
+        mixed.exit_code == 2
         and "--deck 'Builtin' names one of archprep's own decks" in mixed.stderr
     )
     bad = runner.invoke(app, ["--db", url, "import", str(notes), "--format", "docx"])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert bad.stderr.strip().splitlines() == [
         "error: --format must be one of text, markdown, html, pdf, csv, tsv, jsonl, anki (got 'docx')"
     ]

@@ -78,19 +78,20 @@ def test_add_list_show_and_remove_targets(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (["plan"], "no interview date set"),
-        (["plan", "--date", "20/11/2026"], "--date must be a date as YYYY-MM-DD"),
-        (["plan", "--date", "2026-10-01"], "is in the past"),
-        (["plan", "add", "--date", "2026-10-01"], "is in the past"),
-        (["plan", "add", "--date", "2026-12-01", "--role", "wizard"], "--role must be one of"),
-        (["plan", "remove", "99"], "no interview target with id 99"),
+        (["plan"], "no interview date set", 1),
+        (["plan", "--date", "20/11/2026"], "--date must be a date as YYYY-MM-DD", 2),
+        (["plan", "--date", "2026-10-01"], "is in the past", 1),
+        (["plan", "add", "--date", "2026-10-01"], "is in the past", 1),
+        (["plan", "add", "--date", "2026-12-01", "--role", "wizard"], "--role must be one of", 2),
+        (["plan", "remove", "99"], "no interview target with id 99", 1),
     ],
 )
-def test_user_errors_are_one_line_exit_1(url: str, args: list[str], message: str) -> None:
+def test_user_errors_are_one_line(url: str, args: list[str], message: str, code: int) -> None:
+    """Exit 2 for a malformed option value (usage), 1 for a well-formed one that cannot be used."""
     result = runner.invoke(app, ["--db", url, *args])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == code, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

@@ -24,4 +24,4 @@ def test_an_overlong_query_is_a_one_line_error(sqlite_url: str) -> None:
 def test_a_level_or_kind_no_question_has_is_refused_as_in_list(sqlite_url: str) -> None:
     for option, value in (("--level", "bogus"), ("--kind", "poem")):
         result = runner.invoke(app, ["--db", sqlite_url, "search", "lora", option, value])
-        assert result.exit_code == 1 and result.stderr.startswith(f"error: {option} must be one of")
+        assert result.exit_code == 2 and result.stderr.startswith(f"error: {option} must be one of")

@@ -13,7 +13,7 @@ from archprep.calculators.memory import GPU_MEMORY, GpuMemoryInput, gpu_memory
 from archprep.calculators.reliability import AVAILABILITY, AvailabilityInput, availability
 from archprep.calculators.throughput import THROUGHPUT, ThroughputInput, throughput
 from archprep.calculators.training import TRAINING_MEMORY, TrainingMemoryInput, training_memory
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 CALCULATORS: dict[str, Calculator] = {
     c.name: c for c in (GPU_MEMORY, TRAINING_MEMORY, FLOPS, THROUGHPUT, AVAILABILITY, COST, DRIFT)
@@ -22,7 +22,7 @@ CALCULATORS: dict[str, Calculator] = {
 
 def get_calculator(name: str) -> Calculator:
     if name not in CALCULATORS:
-        raise UserError(f"no calculator {name!r}; use one of {', '.join(CALCULATORS)}")
+        raise UsageError(f"no calculator {name!r}; use one of {', '.join(CALCULATORS)}")
     return CALCULATORS[name]
 
 

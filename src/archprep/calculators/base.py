@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 FieldKind = Literal["number", "integer", "choice", "text", "numbers", "texts"]
 
@@ -112,7 +112,7 @@ class Calculator:
         known = {f.name: f for f in self.fields}
         unknown = sorted(set(values) - known.keys())
         if unknown:
-            raise UserError(
+            raise UsageError(
                 f"{self.name}: unknown input {unknown[0]!r}; use one of {', '.join(known)}"
             )
         kwargs = {name: coerce(known[name], raw) for name, raw in values.items()}
@@ -137,13 +137,13 @@ def option(name: str) -> str:
 
 def _parse_float(f: Field, raw: Any) -> float:
     if isinstance(raw, bool):
-        raise UserError(f"{f.option} must be a number (got {raw!r})")
+        raise UsageError(f"{f.option} must be a number (got {raw!r})")
     try:
         value = float(str(raw).strip().replace("_", "")) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError):
-        raise UserError(f"{f.option} must be a number such as 7e9 or 0.5 (got {raw!r})") from None
+        raise UsageError(f"{f.option} must be a number such as 7e9 or 0.5 (got {raw!r})") from None
     if not math.isfinite(value):
-        raise UserError(f"{f.option} must be a finite number (got {raw!r})")
+        raise UsageError(f"{f.option} must be a finite number (got {raw!r})")
     return value
 
 
@@ -167,12 +167,12 @@ def coerce(f: Field, raw: Any) -> Any:
     if f.kind == "integer":
         value = _parse_float(f, raw)
         if value != int(value):
-            raise UserError(f"{f.option} must be a whole number (got {raw!r})")
+            raise UsageError(f"{f.option} must be a whole number (got {raw!r})")
         return int(value)
     if f.kind == "choice":
         text = str(raw).strip().lower()
         if text not in f.choices:
-            raise UserError(f"{f.option} must be one of {', '.join(f.choices)} (got {raw!r})")
+            raise UsageError(f"{f.option} must be one of {', '.join(f.choices)} (got {raw!r})")
         return text
     if f.kind == "numbers":
         return [_parse_float(f, item) for item in _split(raw)]
@@ -190,22 +190,22 @@ def check_range(
     low_open: bool = True,
     hint: str = "",
 ) -> None:
-    """Raise a one-line ``UserError`` naming the option when ``value`` is outside the range."""
+    """Raise a one-line ``UsageError`` naming the option when ``value`` is outside the range."""
     opt = option(name)
     tail = f"; {hint}" if hint else ""
     if isinstance(value, float) and not math.isfinite(value):
-        raise UserError(f"{opt} must be a finite number (got {value}){tail}")
+        raise UsageError(f"{opt} must be a finite number (got {value}){tail}")
     if (value <= low) if low_open else (value < low):
         sign = ">" if low_open else "≥"
-        raise UserError(f"{opt} must be {sign} {fmt(low)} (got {fmt(value)}){tail}")
+        raise UsageError(f"{opt} must be {sign} {fmt(low)} (got {fmt(value)}){tail}")
     if value > high:
-        raise UserError(f"{opt} is implausibly large (got {fmt(value)}, max {fmt(high)}){tail}")
+        raise UsageError(f"{opt} is implausibly large (got {fmt(value)}, max {fmt(high)}){tail}")
 
 
 def check_choice(name: str, value: str, choices: Sequence[str]) -> str:
     text = value.strip().lower()
     if text not in choices:
-        raise UserError(f"{option(name)} must be one of {', '.join(choices)} (got {value!r})")
+        raise UsageError(f"{option(name)} must be one of {', '.join(choices)} (got {value!r})")
     return text
 
 

@@ -16,7 +16,7 @@ from archprep.calculators.base import (
     number,
 )
 from archprep.calculators.presets import GPUS, MAX_PARAMS, MODELS, gpu_preset, model_preset
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 MODES = ("training", "inference")
 FLOPS_PER_PARAM = {"training": 6, "inference": 2}
@@ -50,9 +50,9 @@ def flops(inp: FlopsInput) -> CalcResult:
                     f"{fmt(preset.active_params)} parameters, memory the total {fmt(preset.params)}."
                 )
     if params is None:
-        raise UserError("--params is required (e.g. --params 7e9), or pick a --model preset")
+        raise UsageError("--params is required (e.g. --params 7e9), or pick a --model preset")
     if inp.tokens is None:
-        raise UserError("--tokens is required: training tokens (e.g. 2e12) or tokens to serve")
+        raise UsageError("--tokens is required: training tokens (e.g. 2e12) or tokens to serve")
     check_range("params", params, low=0, high=MAX_PARAMS, hint="give the count, e.g. 7e9")
     check_range("tokens", inp.tokens, low=0, high=MAX_TOKENS, hint="e.g. 2e12 training tokens")
     check_range("mfu", inp.mfu, low=0, high=1, hint="a fraction: 0.4 = 40% utilisation")

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from archprep.calculators.base import CalcResult, Calculator, check_range, fmt, input_dict, number
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 HOURS_PER_MONTH = 730.0  # 8,760 h / 12
 
@@ -117,7 +117,7 @@ def cost(inp: CostInput) -> CalcResult:
     egress = inp.egress_gb * inp.egress_price
     total = gpu + cpu + storage + egress
     if total == 0 and inp.api_price_per_m is None:
-        raise UserError(
+        raise UsageError(
             "nothing to cost: give --gpus, --cpus, --storage-gb or --egress-gb, "
             "or --api-price-per-m for the self-host break-even"
         )

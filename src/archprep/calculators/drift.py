@@ -21,7 +21,7 @@ from archprep.calculators.base import (
     number,
     numbers,
 )
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 
 Vector = npt.NDArray[np.float64]
 MAX_VALUES = 5_000_000
@@ -98,12 +98,12 @@ def psi_level(value: float) -> tuple[str, str]:
 
 def _check_values(name: str, values: list[float], *, counts: bool) -> None:
     if len(values) > MAX_VALUES:
-        raise UserError(f"--{name.replace('_', '-')} has {len(values):,} values; the limit is 5M")
+        raise UsageError(f"--{name.replace('_', '-')} has {len(values):,} values; the limit is 5M")
     for v in values:
         if not math.isfinite(v):
-            raise UserError(f"--{name.replace('_', '-')} contains {v}; give finite numbers")
+            raise UsageError(f"--{name.replace('_', '-')} contains {v}; give finite numbers")
         if counts and v < 0:
-            raise UserError(f"--{name.replace('_', '-')} counts must be ≥ 0 (got {fmt(v)})")
+            raise UsageError(f"--{name.replace('_', '-')} counts must be ≥ 0 (got {fmt(v)})")
 
 
 def _histograms(inp: DriftInput) -> tuple[Histograms, str]:
@@ -111,19 +111,19 @@ def _histograms(inp: DriftInput) -> tuple[Histograms, str]:
         _check_values(name, getattr(inp, name), counts=name.endswith("counts"))
     if inp.expected_counts or inp.actual_counts:
         if inp.expected or inp.actual:
-            raise UserError(
+            raise UsageError(
                 "give samples (--expected/--actual) or histograms (--*-counts), not both"
             )
         e, a = inp.expected_counts, inp.actual_counts
         if len(e) != len(a) or len(e) < 2:
-            raise UserError(
+            raise UsageError(
                 f"--expected-counts and --actual-counts need the same number of bins, at least 2 "
                 f"(got {len(e)} and {len(a)})"
             )
         if sum(e) <= 0 or sum(a) <= 0:  # each count is finite and ≥ 0 (checked above)
-            raise UserError("--expected-counts and --actual-counts must each have a count above 0")
+            raise UsageError("--expected-counts and --actual-counts must each have a count above 0")
         if not math.isfinite(sum(e)) or not math.isfinite(sum(a)):
-            raise UserError(
+            raise UsageError(
                 "the counts add up to more than a float can hold; scale them down (only the "
                 "proportions matter)"
             )
@@ -131,9 +131,9 @@ def _histograms(inp: DriftInput) -> tuple[Histograms, str]:
         hist = Histograms(labels, np.asarray(e, np.float64), np.asarray(a, np.float64))
         return hist, f"{len(e)} given bins"
     if not inp.expected:
-        raise UserError("--expected is empty: give the reference sample (or --expected-csv)")
+        raise UsageError("--expected is empty: give the reference sample (or --expected-csv)")
     if not inp.actual:
-        raise UserError("--actual is empty: give the current sample (or --actual-csv)")
+        raise UsageError("--actual is empty: give the current sample (or --actual-csv)")
     check_range("bins", inp.bins, low=2, high=100, low_open=False, hint="10 is usual")
     hist = quantile_histograms(inp.expected, inp.actual, inp.bins)
     how = f"{len(hist.labels)} quantile bins of the expected sample"

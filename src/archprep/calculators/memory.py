@@ -29,7 +29,7 @@ from archprep.calculators.presets import (
     gpu_preset,
     precision_bytes,
 )
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def gpu_memory(inp: GpuMemoryInput) -> CalcResult:
     """Memory to serve an LLM: weights, KV cache for batch × tokens, an overhead margin, GPU count."""
     inp, preset = fill_from_model(inp)
     if inp.params is None:
-        raise UserError("--params is required (e.g. --params 7e9), or pick a --model preset")
+        raise UsageError("--params is required (e.g. --params 7e9), or pick a --model preset")
     check_range("params", inp.params, low=0, high=MAX_PARAMS, hint="give the count, e.g. 7e9")
     check_range("seq_len", inp.seq_len, low=0, high=MAX_SEQ, hint="tokens per sequence, e.g. 4096")
     check_range("batch", inp.batch, low=0, high=MAX_BATCH, hint="concurrent sequences, e.g. 8")

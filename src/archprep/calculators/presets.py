@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from archprep.calculators.base import check_range
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -119,10 +119,10 @@ GPUS: dict[str, GpuPreset] = {
 
 
 def precision_bytes(name: str, precision: str) -> float:
-    """Bytes per number for a precision name, or a ``UserError`` naming the option."""
+    """Bytes per number for a precision name, or a ``UsageError`` naming the option."""
     key = precision.strip().lower()
     if key not in PRECISION_BYTES:
-        raise UserError(
+        raise UsageError(
             f"--{name.replace('_', '-')} must be one of {', '.join(PRECISION_BYTES)} "
             f"(got {precision!r})"
         )
@@ -132,14 +132,14 @@ def precision_bytes(name: str, precision: str) -> float:
 def model_preset(name: str) -> ModelPreset:
     key = name.strip().lower()
     if key not in MODELS:
-        raise UserError(f"--model must be one of {', '.join(MODELS)} (got {name!r})")
+        raise UsageError(f"--model must be one of {', '.join(MODELS)} (got {name!r})")
     return MODELS[key]
 
 
 def gpu_preset(name: str) -> GpuPreset:
     key = name.strip().lower()
     if key not in GPUS:
-        raise UserError(f"--gpu must be one of {', '.join(GPUS)} (got {name!r})")
+        raise UsageError(f"--gpu must be one of {', '.join(GPUS)} (got {name!r})")
     return GPUS[key]
 
 
@@ -176,7 +176,7 @@ def check_shape(
         if value is not None:
             check_range(name, value, low=0, high=high, hint="give the model's config value")
     if heads and kv_heads and kv_heads > heads:
-        raise UserError(
+        raise UsageError(
             f"--kv-heads ({kv_heads}) cannot exceed --heads ({heads}); "
             "with grouped-query attention KV heads are fewer than attention heads"
         )
@@ -189,5 +189,5 @@ def derive_head_dim(hidden: int | None, heads: int | None, head_dim: int | None)
     if hidden is None or heads is None:
         return None
     if hidden % heads:
-        raise UserError(f"--hidden {hidden} is not divisible by --heads {heads}; pass --head-dim")
+        raise UsageError(f"--hidden {hidden} is not divisible by --heads {heads}; pass --head-dim")
     return hidden // heads

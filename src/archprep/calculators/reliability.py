@@ -14,7 +14,7 @@ from archprep.calculators.base import (
     number,
     numbers,
 )
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 HOURS = {"year": 8760.0, "month": 730.0, "week": 168.0, "day": 24.0}  # month = 8760 / 12
 
@@ -32,9 +32,9 @@ class AvailabilityInput:
 def as_fraction(name: str, value: float) -> float:
     """0.999 and 99.9 both mean 99.9%: values up to 1 are fractions, above 1 percentages."""
     if not math.isfinite(value) or value <= 0:
-        raise UserError(f"--{name} must be above 0 (got {value}); e.g. 99.9 or 0.999")
+        raise UsageError(f"--{name} must be above 0 (got {value}); e.g. 99.9 or 0.999")
     if value > 100:
-        raise UserError(f"--{name} cannot exceed 100% (got {fmt(value)}); e.g. 99.9 or 0.999")
+        raise UsageError(f"--{name} cannot exceed 100% (got {fmt(value)}); e.g. 99.9 or 0.999")
     return value if value <= 1 else value / 100
 
 
@@ -54,7 +54,7 @@ def _pct(a: float) -> str:
 
 def _headline(inp: AvailabilityInput, combined: float | None, steps: list[str]) -> float | None:
     if inp.target is not None and inp.nines is not None:
-        raise UserError("give --target or --nines, not both")
+        raise UsageError("give --target or --nines, not both")
     if inp.target is not None:
         return as_fraction("target", inp.target)
     if inp.nines is not None:
@@ -93,7 +93,7 @@ def availability(inp: AvailabilityInput) -> CalcResult:
             outputs["combined_availability"] = combined
     if inp.mtbf_hours is not None or inp.mttr_hours is not None:
         if inp.mtbf_hours is None or inp.mttr_hours is None:
-            raise UserError("--mtbf-hours and --mttr-hours go together")
+            raise UsageError("--mtbf-hours and --mttr-hours go together")
         check_range("mtbf_hours", inp.mtbf_hours, low=0, high=1e7, hint="hours between failures")
         check_range("mttr_hours", inp.mttr_hours, low=0, high=1e6, hint="hours to recover")
         m = inp.mtbf_hours / (inp.mtbf_hours + inp.mttr_hours)
@@ -105,7 +105,7 @@ def availability(inp: AvailabilityInput) -> CalcResult:
         combined = m if combined is None else combined
     a = _headline(inp, combined, steps)
     if a is None:
-        raise UserError(
+        raise UsageError(
             "nothing to compute: give --target 99.9, --nines 3, --series/--parallel values, "
             "or --mtbf-hours with --mttr-hours"
         )

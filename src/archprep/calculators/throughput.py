@@ -15,7 +15,7 @@ from archprep.calculators.base import (
     number,
     texts,
 )
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 MAX_MS = 1e7  # ~2.8 hours: longer is not a request latency
 
@@ -45,7 +45,7 @@ def parse_stages(items: list[str]) -> list[tuple[str, float]]:
         except ValueError:
             value = math.nan
         if not sep or not name.strip() or not math.isfinite(value):
-            raise UserError(f"--stage {item!r} must look like name=ms, e.g. retrieve=80")
+            raise UsageError(f"--stage {item!r} must look like name=ms, e.g. retrieve=80")
         check_range("stage", value, low=0, high=MAX_MS, low_open=False, hint=f"in {item!r}")
         out.append((name.strip(), value))
     return out
@@ -67,9 +67,9 @@ def _validate(inp: ThroughputInput) -> None:
     check_range("utilisation", inp.utilisation, low=0, high=1, hint="a fraction: 0.7 = 70%")
     check_range("fast_fraction", inp.fast_fraction, low=0, high=1, hint="0.99 = each call p99")
     if (inp.tokens_per_s is None) != (inp.output_tokens is None):
-        raise UserError("--tokens-per-s and --output-tokens go together (LLM replica capacity)")
+        raise UsageError("--tokens-per-s and --output-tokens go together (LLM replica capacity)")
     if inp.budget_ms is not None and not inp.stages:
-        raise UserError("--budget-ms needs the stages: --stage retrieve=80 --stage generate=900")
+        raise UsageError("--budget-ms needs the stages: --stage retrieve=80 --stage generate=900")
 
 
 def _pod_capacity(inp: ThroughputInput, steps: list[str]) -> float | None:
@@ -149,7 +149,7 @@ def throughput(inp: ThroughputInput) -> CalcResult:
                 "of the budget); budget percentiles, not means: p99s do not add up to the p99."
             )
     if not steps:
-        raise UserError(
+        raise UsageError(
             "nothing to compute: give --rps with --latency-ms (or --pod-rps, or --tokens-per-s "
             "and --output-tokens), --fanout, or --stage name=ms"
         )

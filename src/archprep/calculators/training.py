@@ -28,7 +28,7 @@ from archprep.calculators.presets import (
     gpu_preset,
     precision_bytes,
 )
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 OPTIMIZERS: dict[str, tuple[float, float, float, str]] = {
     # name: (weight bytes, gradient bytes, optimizer bytes, what the optimizer bytes hold)
@@ -92,7 +92,7 @@ def _activation_step(inp: TrainingMemoryInput, acts: float) -> str:
 
 def _validate(inp: TrainingMemoryInput) -> TrainingMemoryInput:
     if inp.params is None:
-        raise UserError("--params is required (e.g. --params 7e9), or pick a --model preset")
+        raise UsageError("--params is required (e.g. --params 7e9), or pick a --model preset")
     check_range("params", inp.params, low=0, high=MAX_PARAMS, hint="give the count, e.g. 7e9")
     check_range("seq_len", inp.seq_len, low=0, high=MAX_SEQ, hint="tokens per sequence, e.g. 2048")
     check_range("batch", inp.batch, low=0, high=MAX_BATCH, hint="micro-batch per GPU, e.g. 4")
@@ -101,7 +101,7 @@ def _validate(inp: TrainingMemoryInput) -> TrainingMemoryInput:
         "trainable_fraction", inp.trainable_fraction, low=0, high=1, hint="1 = full, LoRA ≈ 0.01"
     )
     if inp.zero_stage not in (0, 1, 2, 3):
-        raise UserError(f"--zero-stage must be 0, 1, 2 or 3 (got {inp.zero_stage})")
+        raise UsageError(f"--zero-stage must be 0, 1, 2 or 3 (got {inp.zero_stage})")
     check_shape(inp.layers, inp.hidden, inp.heads)
     precision_bytes("base_precision", inp.base_precision)
     return replace(

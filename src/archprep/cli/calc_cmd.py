@@ -14,7 +14,7 @@ from rich.text import Text
 from archprep.calculators import CALCULATORS, CalcResult, Calculator, read_csv_column
 from archprep.calculators.base import fmt
 from archprep.cli.common import app, console, print_json
-from archprep.errors import UserError
+from archprep.errors import UsageError
 
 calc_app = typer.Typer(
     help="Back-of-envelope calculators with worked steps (archprep calc NAME --help).",
@@ -333,8 +333,8 @@ def drift_cmd(
         if path is None:
             continue
         if values[side]:
-            raise UserError(f"give --{side} or --{side}-csv, not both")
+            raise UsageError(f"give --{side} or --{side}-csv, not both")
         if not col:
-            raise UserError(f"--{side}-csv needs --column NAME (the CSV column to compare)")
+            raise UsageError(f"--{side}-csv needs --column NAME (the CSV column to compare)")
         values[side] = read_csv_column(path, col)
     _show(DR, values, json_out)

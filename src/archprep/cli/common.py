@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.settings import Settings
 from archprep.store import Store, open_store
 from archprep.store.db import database_problem
@@ -27,11 +27,17 @@ err_console = Console(stderr=True, highlight=False)
 
 
 class ArchprepGroup(TyperGroup):
-    """Turns a ``UserError`` raised anywhere below into one line on stderr and exit code 1."""
+    """Turns a ``UserError`` raised anywhere below into one line on stderr and exit code 1.
+
+    A ``UsageError`` (the command line itself is wrong) exits 2, like the usage errors Typer
+    finds before a command runs.
+    """
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            fail(str(exc), code=2)
         except UserError as exc:
             fail(str(exc))
         except DBAPIError as exc:  # e.g. a read-only file, found only at the first write
@@ -50,16 +56,16 @@ def check_level_and_kind(level: str | None, kind: str | None, *, drills: bool = 
     from archprep.bank.model import KINDS, LEVELS
 
     if level and level not in LEVELS:
-        raise UserError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
+        raise UsageError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
     kinds = (*KINDS, "drill") if drills else KINDS
     if kind and kind not in kinds:
-        raise UserError(f"--kind must be one of {', '.join(kinds)} (got {kind!r})")
+        raise UsageError(f"--kind must be one of {', '.join(kinds)} (got {kind!r})")
 
 
-def fail(message: str) -> NoReturn:
-    """Print one line on stderr and exit 1: the contract for user errors."""
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line on stderr and exit 1: the contract for user errors (2 for usage errors)."""
     err_console.print(f"error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 @dataclass

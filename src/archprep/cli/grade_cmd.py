@@ -29,7 +29,7 @@ from archprep.cli.common import (
     print_json,
     print_json_line,
 )
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.scheduling import Grade, humanize_interval, suggested_grade
 from archprep.store.attempts import pick_practice_question, save_attempt
 from archprep.store.cards import local_user_id, record_review
@@ -135,7 +135,7 @@ def _resolve(
         body, meta = _split_reference(reference)
         text = question or str(meta.get("question") or "")
         if not text.strip():
-            raise UserError("--question is required (the reference file names no question)")
+            raise UsageError("--question is required (the reference file names no question)")
         if points is None and (authored := _front_matter_points(meta)):
             kind = str(meta.get("kind", "concept"))
             q = Question("reference", text, body, str(meta.get("category", "")), kind=kind)
@@ -147,7 +147,7 @@ def _resolve(
             return q, None, None
         return text, body, points
     if not question:
-        raise UserError("--question is required unless --id names a bank question")
+        raise UsageError("--question is required unless --id names a bank question")
     return question, None, points
 
 
@@ -193,19 +193,19 @@ def grade_cmd(
     key_points = list(key_point or [])
     if batch is not None:
         if question or reference or question_id or answer or key_points:
-            raise UserError(
+            raise UsageError(
                 "--batch takes its questions and answers from the file; drop the others"
             )
         _grade_batch(actx, _read_text(batch, "batch", limit), offline, json_out)
         return
     if answer is None:
-        raise UserError("--answer FILE is required (use --answer - to read stdin)")
+        raise UsageError("--answer FILE is required (use --answer - to read stdin)")
     if reference is not None and question_id is not None:
-        raise UserError("give either --reference or --id, not both")
+        raise UsageError("give either --reference or --id, not both")
     if reference is None and question_id is None and not key_points:
-        raise UserError("give --reference FILE or --id ID (or at least one --key-point)")
+        raise UsageError("give --reference FILE or --id ID (or at least one --key-point)")
     if answer == "-" and reference == "-":
-        raise UserError("only one of --answer and --reference can read stdin")
+        raise UsageError("only one of --answer and --reference can read stdin")
     answer_text = _read_text(answer, "answer", limit)
     source = "stdin" if answer == "-" else f"answer file {answer}"
     if not answer_text.strip():

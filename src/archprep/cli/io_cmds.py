@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from archprep.bank.sync import ensure_bank
 from archprep.cli.common import app, app_context, console, err_console, print_json
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.exporters import export_anki, restore_backup, write_backup, write_guide
 from archprep.exporters.backup import read_backup
 from archprep.importers import ImportReport, import_file, summary
@@ -92,6 +92,8 @@ def import_cmd(
                     settings=actx.settings,
                 )  # fmt: skip
             reports.append(report)
+        except UsageError:
+            raise  # a bad --deck is wrong for every file: one message, exit 2
         except UserError as exc:
             errors[str(path)] = str(exc)
     if json_out:

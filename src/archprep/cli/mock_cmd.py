@@ -15,7 +15,7 @@ from rich.table import Table
 
 from archprep.bank.sync import ensure_bank
 from archprep.cli.common import AppContext, app, app_context, console, err_console, print_json
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.interview import store as mock_store
 from archprep.interview.mock import MockInterview, MockView, interview_grading
 from archprep.interview.plans import plan_from_spec
@@ -103,11 +103,11 @@ def mock_cmd(
         session_id = None
         if plan is not None:
             if not plan.isdigit():
-                raise UserError(f"--resume takes a mock id (a number), not {plan!r}")
+                raise UsageError(f"--resume takes a mock id (a number), not {plan!r}")
             session_id = int(plan)
         return _resume(actx, session_id)
     if plan is None:
-        raise UserError("name a plan to run (archprep mock --list shows them), or use --resume")
+        raise UsageError("name a plan to run (archprep mock --list shows them), or use --resume")
     return _start(actx, plan, seed)
 
 
@@ -134,7 +134,7 @@ def _list(actx: AppContext, json_out: bool) -> None:
 
 def _save_plan(actx: AppContext, name: str | None, source: Path | None) -> None:
     if not name or source is None:
-        raise UserError("--save-plan NAME and --from-json FILE go together")
+        raise UsageError("--save-plan NAME and --from-json FILE go together")
     try:
         spec = json.loads(source.read_text("utf-8"))
     except OSError as exc:

@@ -14,7 +14,7 @@ from rich.text import Text
 from archprep.cli.common import AppContext, app, app_context, console, print_json
 from archprep.cli.study_cmd import cram_pass
 from archprep.drills import ensure_drills
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.planner import (
     MOCK_MINUTES,
     PRACTICE_MINUTES,
@@ -52,7 +52,7 @@ def parse_date(raw: str) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise UserError(f"--date must be a date as YYYY-MM-DD (got {raw!r})") from None
+        raise UsageError(f"--date must be a date as YYYY-MM-DD (got {raw!r})") from None
 
 
 def target_json(row: InterviewTargetRow, today: date) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from archprep.cli.common import (
     print_json,
     print_json_line,
 )
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.search import MAX_QUERY_CHARS, Filters, Searcher, SearchResult
 
 
@@ -72,7 +72,7 @@ def search_cmd(
 ) -> None:
     """Search the bank by meaning and keywords; paraphrases and scenario descriptions work."""
     if mode not in ("hybrid", "lexical", "dense"):
-        raise UserError(f"--mode must be hybrid, lexical or dense (got {mode!r})")
+        raise UsageError(f"--mode must be hybrid, lexical or dense (got {mode!r})")
     check_level_and_kind(level, kind)
     if query != "-":
         if not query.strip():

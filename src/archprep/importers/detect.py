@@ -9,7 +9,7 @@ from pathlib import Path
 
 import charset_normalizer
 
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 
 FORMATS = ("text", "markdown", "html", "pdf", "csv", "tsv", "jsonl", "anki")
 ALIASES = {
@@ -40,7 +40,7 @@ def normalise_format(fmt: str) -> str:
     key = fmt.strip().lower().lstrip(".")
     key = ALIASES.get(key, key)
     if key not in FORMATS:
-        raise UserError(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
     return key
 
 

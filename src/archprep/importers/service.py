@@ -20,7 +20,7 @@ from archprep.bank.model import (
     Question,
 )
 from archprep.embeddings import Embedder, ModelUnavailable, load_embedder
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.importers.detect import decode, detect_format, looks_binary
 from archprep.importers.document import Parsed, RawItem
 from archprep.importers.enrich import (
@@ -324,7 +324,7 @@ def import_file(
     from archprep.bank.sync import embed_changed, ensure_bank
 
     if deck is not None and slugify(deck.strip()) in RESERVED_DECKS:
-        raise UserError(
+        raise UsageError(
             f"--deck {deck!r} names one of archprep's own decks ({', '.join(RESERVED_DECKS)}); "
             "give your deck another name"
         )
