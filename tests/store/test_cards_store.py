@@ -11,7 +11,7 @@ from archprep.scheduling import CardMemory, Grade, make_scheduler, review
 from archprep.store import Store
 from archprep.store.cards import bury, due_queue, local_user_id, record_review, set_suspended
 from archprep.store.questions import sync_builtin
-from archprep.store.schema import ReviewLogRow
+from archprep.store.schema import CardState, ReviewLogRow
 from archprep.store.stats import bank_stats
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -44,6 +44,25 @@ def test_new_cards_respect_daily_limit_then_reviews_come_due(store: Store) -> No
         "rag/q5",
     ]
     assert later[0].memory.reps == 1
+
+
+def test_a_card_a_mock_flagged_counts_as_due_in_the_queue_and_the_stats(store: Store) -> None:
+    """A flagged card is never reviewed (state new) but scheduled for now: the study page and
+    the home page must both count it as due, not as one of today's new cards."""
+    user = _seed(store, 3)
+    with store.session.begin() as s:
+        s.add(CardState(user_id=user, question_id="rag/q2", state=0, due=NOW))
+    with store.session() as s:
+        queue = due_queue(s, user, NOW, new_per_day=5)
+        stats = bank_stats(s, user, NOW)
+    assert [(c.question.id, c.scheduled) for c in queue] == [
+        ("rag/q2", True),
+        ("rag/q0", False),
+        ("rag/q1", False),
+    ]
+    assert queue[0].memory.is_new
+    assert stats["due"] == sum(c.scheduled for c in queue) == 1
+    assert stats["new"] == sum(not c.scheduled for c in queue) == 2
 
 
 def test_stored_state_matches_pure_fsrs(store: Store) -> None:

@@ -61,6 +61,9 @@ def card_state(session: Session, user_id: int, question_id: str) -> CardState | 
 class StudyCard:
     question: Question
     memory: CardMemory
+    # Scheduled for now: a due review, or a card a mock flagged (which may be unreviewed).
+    # Unscheduled cards are today's new cards, drawn from the daily allowance.
+    scheduled: bool = False
 
 
 def _start_of_day(now: datetime) -> datetime:
@@ -112,7 +115,10 @@ def due_queue(
         .order_by(CardState.due)
         .limit(limit)
     ).all()
-    cards = [StudyCard(row_to_question(q, slug), memory_of(cs)) for q, slug, cs in due_rows]
+    cards = [
+        StudyCard(row_to_question(q, slug), memory_of(cs), scheduled=True)
+        for q, slug, cs in due_rows
+    ]
     room = min(
         limit - len(cards), max(0, new_per_day - new_introduced_today(session, user_id, now))
     )

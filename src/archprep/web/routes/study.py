@@ -62,7 +62,8 @@ def study(
         card=card,
         state_name=STATE_NAMES.get(card.memory.state, "new") if card else None,
         remaining=len(queue),
-        new_in_queue=sum(1 for c in queue if c.memory.is_new),
+        # counted as the home page counts them: a card a mock flagged is due, not new
+        new_in_queue=sum(1 for c in queue if not c.scheduled),
         buttons=buttons,
         stats=stats,
         category=category,
