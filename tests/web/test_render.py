@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from archprep.web import charts
@@ -27,18 +28,20 @@ def test_markdown_drops_everything_dangerous() -> None:
         "<code class='language-x\" onclick=\"y'>k</code>"
     )
     html = str(markdown(evil))
-    for bad in (
-        "<script",
-        "onerror",
-        "onclick",
-        "javascript",
-        "data:",
-        "<iframe",
-        "<style",
-        "<img",
-    ):
+    # Raw HTML is text: it shows escaped, and no element, attribute or URL of it survives.
+    for bad in ("<script", "<iframe", "<style", "<img", "<div", 'href="javascript', 'href="data'):
         assert bad not in html.lower(), bad
-    assert ">a</a>" in html and ">b</a>" in html
+    assert not re.search(r"<[^>]*\son\w+=", html), html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert ">b</a>" in html and ">c</a>" in html
+
+
+def test_angle_brackets_in_text_are_kept_as_text() -> None:
+    """Tokenizer and code questions quote <s>, </s> and List<String>: shown, not parsed."""
+    html = str(markdown("What do the <s> and </s> tokens mean? In Java, List<String>."))
+    assert "the &lt;s&gt; and &lt;/s&gt; tokens" in html and "List&lt;String&gt;" in html
+    assert "<s>" not in html
+    assert str(markdown("a | b\n--|--\nx<br>y | z")).count("<br>") == 1  # notes' cell breaks
 
 
 def test_links_are_kept_safe() -> None:
@@ -50,12 +53,12 @@ def test_links_are_kept_safe() -> None:
 def test_inline_and_plain() -> None:
     assert str(inline("use **BM25**")) == "use <strong>BM25</strong>"
     assert plain("**Bold** <script>x()</script>[link](http://a) " + "w " * 200, 30).endswith("…")
-    assert "script" not in plain("a <script>x()</script> b")
+    assert plain("the <s> token, > a > b") == "the <s> token, > a > b"  # escaped on the page
 
 
 def test_highlight_escapes_then_marks_whole_words() -> None:
     out = str(highlight("GPU <b> gpus & gpu.", ["gpu"]))
-    assert out == "<mark>GPU</mark>  gpus &amp; <mark>gpu</mark>."
+    assert out == "<mark>GPU</mark> &lt;b&gt; gpus &amp; <mark>gpu</mark>."
 
 
 def test_evidence_spans() -> None:

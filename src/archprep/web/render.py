@@ -11,10 +11,13 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-# Raw HTML passes through markdown-it and is then cut down by nh3 to an allow-list: <script>
-# and <style> vanish with their content, event-handler attributes and javascript: URLs are
-# dropped, and only http(s)/mailto/relative links survive.
-_md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+# Raw HTML in the text is shown as text, not parsed: questions about tokenizers and code quote
+# "<s>", "</s>", "<div>" and "List<String>", which as tags would vanish or strike the words
+# after them through. Only a line break written as <br> (common in notes' table cells) becomes
+# one again. The rendered HTML is then cut down by nh3 to an allow-list anyway: event-handler
+# attributes and javascript: URLs are dropped, and only http(s)/mailto/relative links survive.
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_ESCAPED_BR = re.compile(r"&lt;br\s*/?&gt;", re.IGNORECASE)
 _md.enable(["table", "strikethrough"])
 # Every link becomes an <a> here and nh3 then drops the URL of any scheme it does not allow, so
 # [text](javascript:...) leaves just "text" instead of its raw Markdown.
@@ -62,7 +65,7 @@ def clean(fragment: str) -> str:
 def _render_cached(text: str) -> str:
     # Pure function of the text, so the cache serves built-in and imported questions alike;
     # the bank's answers stay rendered for the life of the process.
-    return clean(_md.render(text))
+    return clean(_ESCAPED_BR.sub("<br>", _md.render(text)))
 
 
 def markdown(text: str | None) -> Markup:
@@ -82,16 +85,9 @@ def inline(text: str | None) -> Markup:
     return Markup(rendered)
 
 
-def strip_tags(text: str) -> str:
-    """Plain text with every HTML tag removed (and <script>/<style> with their content)."""
-    if "<" not in text and "&" not in text:
-        return text
-    return html.unescape(nh3.clean(text, tags=set(), strip_comments=True))
-
-
 def highlight(text: str, words: Iterable[str]) -> Markup:
     """Escape ``text`` and wrap each occurrence of ``words`` (whole words, any case) in <mark>."""
-    escaped = html.escape(strip_tags(text), quote=False)
+    escaped = html.escape(text, quote=False)
     terms = sorted({w for w in words if w.strip()}, key=len, reverse=True)
     if not terms:
         return Markup(escaped)
@@ -139,7 +135,8 @@ def plain(text: str | None, limit: int = 200) -> str:
     """Markdown reduced to one line of plain text (titles, meta descriptions)."""
     if not text:
         return ""
-    flat = re.sub(r"[`*_>#|~]+", "", strip_tags(text))
+    flat = re.sub(r"[`*_#|~]+", "", text)
+    flat = re.sub(r"(?m)^\s*>\s?", "", flat)  # quote markers, not the ">" of "a > b" or "</s>"
     flat = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", flat)
     flat = " ".join(flat.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field, field_validator
 from archprep.bank.model import Question
 from archprep.grading.engine import MAX_ANSWER_CHARS
 from archprep.search import Hit, SearchResult
-from archprep.web.render import strip_tags
 
 
 class KeyPointOut(BaseModel):
@@ -65,9 +64,9 @@ class HitOut(BaseModel):
 
     @classmethod
     def of(cls, h: Hit) -> HitOut:
-        # Display text for result lists: imported questions may carry HTML, which goes.
-        return cls(id=h.id, question=strip_tags(h.question), category=h.category, level=h.level,
-                   kind=h.kind, deck=h.deck, score=h.score, snippet=strip_tags(h.snippet),
+        # Plain text: the page sets it with textContent, so "<s>" in a question stays "<s>".
+        return cls(id=h.id, question=h.question, category=h.category, level=h.level,
+                   kind=h.kind, deck=h.deck, score=h.score, snippet=h.snippet,
                    matched=h.matched,
                    url=f"/q/{h.id}")  # fmt: skip
 
