@@ -129,3 +129,15 @@ def test_a_failed_write_keeps_the_previous_file(
         export_anki(store, user, out)
     assert out.read_bytes() == b"the previous export"
     assert [p.name for p in out.parent.iterdir()] == ["deck.apkg"]  # no partial file
+
+
+def test_answers_carry_no_remote_images_or_raw_html() -> None:
+    """An imported note's image would be fetched by Anki each time the card shows (a tracking
+    pixel); raw HTML is text, as on the web."""
+    from archprep.exporters.anki import answer_html
+
+    out = answer_html(
+        "See ![t](https://evil.example/p.png) <img src=x onerror=y> [doc](https://a.b)"
+    )
+    assert "<img" not in out and "evil.example" not in out
+    assert "&lt;img src=x onerror=y&gt;" in out and '<a href="https://a.b"' in out

@@ -69,9 +69,16 @@ def stable_id(name: str) -> int:
     return int(hashlib.sha256(name.encode("utf-8")).hexdigest()[:15], 16) + 1
 
 
+# nh3's default allow-list without images: Anki would fetch a remote image each time the card
+# is shown (a tracking pixel in imported notes), and the web UI shows none either.
+ANSWER_TAGS = set(nh3.ALLOWED_TAGS) - {"img"}
+
+
 def answer_html(markdown: str) -> str:
     """The answer as sanitised HTML: Markdown rendered with raw HTML escaped, then cleaned."""
-    return nh3.clean(_markdown.render(markdown), url_schemes={"http", "https", "mailto"})
+    return nh3.clean(
+        _markdown.render(markdown), tags=ANSWER_TAGS, url_schemes={"http", "https", "mailto"}
+    )
 
 
 def _tag(text: str) -> str:
