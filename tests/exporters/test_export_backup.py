@@ -21,10 +21,12 @@ from archprep.exporters.backup import (
 )
 from archprep.scheduling import Grade
 from archprep.store import Store, open_store
-from archprep.store.cards import record_review
+from archprep.store.cards import local_user_id, record_review
+from archprep.store.questions import sync_builtin
 from archprep.store.schema import Base, EmbeddingRow, InterviewTargetRow, ReviewLogRow
 from archprep.store.targets import add_target
 from tests.exporters.progress import NOW
+from tests.helpers import make_question
 
 
 def empty_database(db_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -122,6 +124,31 @@ def test_restore_refuses_a_database_that_is_not_empty(
     ):
         restore_backup(store, path)
     assert backup_json(dump_backup(store, NOW)) == before
+
+
+def test_restore_into_a_database_holding_only_the_built_in_bank(
+    progress_store: tuple[Store, int], db_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Every command loads the bank into a new database, so the default one is never empty:
+    with nothing of the user's in it, restore replaces what archprep loaded by itself."""
+    store, _ = progress_store
+    path = tmp_path / "backup.json"
+    write_backup(store, path, NOW)
+    original = path.read_text("utf-8")
+    target = open_store(empty_database(db_url, request, tmp_path))
+    try:
+        with target.session.begin() as s:
+            sync_builtin(s, [make_question("rag/only-here")], NOW)
+            local_user_id(s, NOW)
+        restore_backup(target, path)
+        assert backup_json(dump_backup(target, NOW)) == original
+        # one review of the user's own makes it theirs again: refused, nothing changed
+        with target.session.begin() as s:
+            record_review(s, 1, "rag/rerank", Grade.GOOD, NOW + timedelta(days=1))
+        with pytest.raises(UserError, match="the database is not empty"):
+            restore_backup(target, path)
+    finally:
+        target.close()
 
 
 def test_restore_is_all_or_nothing(progress_store: tuple[Store, int], tmp_path: Path) -> None:

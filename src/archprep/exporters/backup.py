@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from archprep.errors import UserError
 from archprep.store import Store
+from archprep.store.cards import LOCAL_USER
 from archprep.store.db import HEAD_REVISION, current_revision
 from archprep.store.schema import Base
 
@@ -201,6 +202,42 @@ def _nonempty_tables(conn: Connection) -> dict[str, int]:
     return found
 
 
+# What any command puts into a new database on its own: the built-in bank, the local user and
+# bookkeeping. A database holding only these has nothing of the user's to lose.
+AUTOMATIC_TABLES = frozenset({"meta", "users", "decks", "questions"})
+SESSION_TABLES = ("web_sessions", "login_attempts")
+
+
+def _only_automatic(conn: Connection, busy: dict[str, int]) -> bool:
+    """True when the database holds nothing but what archprep loads by itself."""
+    if not set(busy) <= AUTOMATIC_TABLES:
+        return False
+    tables = Base.metadata.tables
+    users, decks = tables["users"], tables["decks"]
+    people = conn.execute(select(users.c.username, users.c.password_hash)).all()
+    if any(name != LOCAL_USER or password is not None for name, password in people):
+        return False
+    owned = conn.execute(
+        select(func.count()).select_from(decks).where(decks.c.owner_id.isnot(None))
+    )
+    if owned.scalar_one():
+        return False
+    for name in ("import_drafts", "review_undo"):  # left out of backups, but the user's doing
+        if conn.execute(select(func.count()).select_from(tables[name])).scalar_one():
+            return False
+    return True
+
+
+def _clear_automatic(conn: Connection) -> None:
+    """Empty the bank, the local user and bookkeeping (children first), so a backup can load.
+
+    Cached embeddings stay: they are keyed by text, so the restored bank reuses them.
+    """
+    tables = Base.metadata.tables
+    for name in (*SESSION_TABLES, "questions", "decks", "users", "meta"):
+        conn.execute(tables[name].delete())
+
+
 def _reset_sequences(conn: Connection, table: Table) -> None:
     """PostgreSQL serial columns must continue after the restored ids."""
     pk = list(table.primary_key.columns)
@@ -246,6 +283,9 @@ def _restore_rows(store: Store, data: dict[str, Any], name: str) -> dict[str, in
     counts: dict[str, int] = {}
     with store.engine.begin() as conn:
         busy = _nonempty_tables(conn)
+        if busy and _only_automatic(conn, busy):
+            _clear_automatic(conn)  # e.g. the default database, which every command fills
+            busy = {}
         if busy:
             detail = ", ".join(f"{n} has {c} rows" for n, c in busy.items())
             raise UserError(
