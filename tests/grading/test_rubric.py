@@ -38,3 +38,26 @@ def test_near_duplicates_are_dropped() -> None:
     texts = [p.text for p in derive_key_points(reference)]
     assert len(texts) == 3 and len(set(texts)) == 3
     assert sum(t.startswith("Caching stores") for t in texts) == 1
+
+
+def test_code_is_never_a_key_point() -> None:
+    """Imported answers carry code blocks; a point to grade against is a statement in prose."""
+    reference = "\n".join(
+        [
+            "Experiment tracking records each run's parameters, metrics and artifacts.",
+            "",
+            "```python",
+            "with mlflow.start_run(run_name='lora-r16') as run:",
+            "    # Log hyperparameters for this run",
+            "    mlflow.log_params({'lr': 1e-4, 'epochs': 3})",
+            "```",
+            "",
+            "A model registry versions trained models and manages their promotion to production.",
+            "import numpy as np",
+            "It lets serving load a model by alias instead of by a file path.",
+        ]
+    )
+    sentences = reference_sentences(reference)
+    assert not any("mlflow." in s or "numpy" in s or "hyperparameters" in s for s in sentences)
+    assert len(sentences) == 3
+    assert all("mlflow." not in p.text for p in derive_key_points(reference))

@@ -103,3 +103,10 @@ def test_errors_on_a_page_name_its_controls_not_cli_flags() -> None:
         == "“role” must be one of general (got 'x')"
     )
     assert web_message("a well-known model-based rule") == "a well-known model-based rule"
+
+
+def test_inline_text_never_becomes_a_heading_or_list() -> None:
+    """Imported key points can start with "#" (a code comment) or "1." and stay one line."""
+    assert str(inline("# Log metrics per step")) == "# Log metrics per step"
+    assert str(inline("1. first")) == "1. first"
+    assert str(inline("a `x<y>` **b**")) == "a <code>x&lt;y&gt;</code> <strong>b</strong>"

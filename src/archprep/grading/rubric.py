@@ -48,9 +48,34 @@ def reference_sentences(reference: str) -> list[str]:
     return [s for _section, s in _statements(reference)]
 
 
+# A fence opens or closes a code block; its lines are code, not statements to grade against.
+_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
+# A line of code that lost its fence (imported notes): a statement never starts like this.
+_CODE_START = re.compile(
+    r"^(?:import [\w.]+(?: as \w+)?(?:, [\w.]+)*$|from [\w.]+ import (?:\(|\*$|\w+(?: as \w+)?(?:, ?\w+(?: as \w+)?)*$)|def \w+\("
+    r"|class \w+(?:\(.*\))?:$|for \w+(?:, ?\w+)* in .+:$|with .+ as \w+:$|print\(|pip install "
+    r"|>>> )"
+)
+
+
+def _prose(reference: str) -> str:
+    """The reference with code blanked out: fenced blocks (whose "# comments" are no headings)
+    and lines that can only be code."""
+    lines, fenced = [], False
+    for line in reference.replace("\r\n", "\n").split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+            lines.append("")
+        else:
+            lines.append("" if fenced or _CODE_START.match(line.strip()) else line)
+    return "\n".join(lines)
+
+
 def _statements(reference: str) -> list[tuple[int, str]]:
     out = []
-    for section, s in sectioned_sentences(reference):
+    for section, s in sectioned_sentences(_prose(reference)):
+        if _CODE_START.match(s):
+            continue
         shape = sentence_shape(s)
         if shape.words >= 5 or (shape.explanatory and shape.words >= 3):
             out.append((section, s))

@@ -75,14 +75,17 @@ def markdown(text: str | None) -> Markup:
     return Markup(_render_cached(text))
 
 
+@lru_cache(maxsize=4096)
+def _inline_cached(text: str) -> str:
+    return clean(_ESCAPED_BR.sub("<br>", _md.renderInline(text)))
+
+
 def inline(text: str | None) -> Markup:
-    """One line of Markdown (a key point, a follow-up) without the surrounding paragraph."""
+    """One line of Markdown (a key point, a follow-up): emphasis, code and links only, so an
+    imported point that starts with "#" or "1." stays text and never becomes a heading or list."""
     if not text:
         return Markup("")
-    rendered = _render_cached(text).strip()
-    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
-        rendered = rendered[3:-4]
-    return Markup(rendered)
+    return Markup(_inline_cached(text.strip()))
 
 
 def highlight(text: str, words: Iterable[str]) -> Markup:
