@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archprep.calculators import DriftInput, drift, read_csv_column
-from archprep.calculators.drift import psi_level, quantile_histograms
+from archprep.calculators.drift import (
+    kolmogorov_q,
+    ks_two_sample,
+    psi_level,
+    quantile_histograms,
+)
 from archprep.errors import UserError
 
 
@@ -26,7 +31,7 @@ def test_psi_on_a_hand_made_histogram() -> None:
 def test_small_shift_is_below_0_1() -> None:
     # e = .5 .5, a = .55 .45: PSI = .05 ln 1.1 − .05 ln .9 = 0.01003
     r = drift(DriftInput(expected_counts=[50, 50], actual_counts=[55, 45]))
-    assert r.outputs["psi"] == pytest.approx(0.05 * math.log(1.1) - 0.05 * math.log(0.9))
+    assert r.outputs["psi"] == pytest.approx(0.05 * math.log(1.1) - 0.05 * math.log(0.9), rel=1e-5)
     assert r.outputs["psi_level"] == "none"
 
 
@@ -59,7 +64,7 @@ def test_js_of_a_simple_pair() -> None:
     expected = 0.5 * math.log(1 / 0.75) + 0.5 * (
         0.5 * math.log(0.5 / 0.75) + 0.5 * math.log(0.5 / 0.25)
     )
-    assert r.outputs["js_divergence_nats"] == pytest.approx(expected)
+    assert r.outputs["js_divergence_nats"] == pytest.approx(expected, rel=1e-5)
 
 
 def test_quantile_bins_come_from_the_expected_sample() -> None:
@@ -122,6 +127,40 @@ def test_bad_input_names_the_field(kwargs: dict[str, object], field: str) -> Non
         drift(DriftInput(**kwargs))  # type: ignore[arg-type]
 
 
+def test_ks_statistic_and_asymptotic_p_value() -> None:
+    # Q(λ) = 2 Σ (−1)^(j−1) e^(−2j²λ²): the 5% critical value of the Kolmogorov law is 1.358.
+    assert kolmogorov_q(1.358) == pytest.approx(0.05, abs=5e-4)
+    assert kolmogorov_q(1.0) == pytest.approx(0.27, abs=1e-3)
+    assert kolmogorov_q(0.1) == 1.0
+    assert ks_two_sample([1, 2, 3], [1, 2, 3]) == (0.0, 1.0)
+    # 0..99 against 50..149: the CDFs are 0.5 apart from 49 to 99.
+    d, p = ks_two_sample(list(range(100)), list(range(50, 150)))
+    assert d == 0.5
+    lam = (math.sqrt(50) + 0.12 + 0.11 / math.sqrt(50)) * 0.5
+    assert p == pytest.approx(2 * math.exp(-2 * lam * lam), rel=1e-6)
+
+
+def test_samples_give_ks_and_histograms_do_not() -> None:
+    r = drift(DriftInput(expected=list(range(100)), actual=[x + 50.0 for x in range(100)]))
+    assert r.outputs["ks_statistic"] == 0.5 and r.outputs["ks_p_value"] < 1e-10
+    assert any(s.startswith("KS: D = max |F_expected(x) − F_actual(x)|") for s in r.steps)
+    h = drift(DriftInput(expected_counts=[1, 2], actual_counts=[2, 1]))
+    assert "ks_statistic" not in h.outputs
+    assert any("KS needs the raw samples" in n for n in h.notes)
+
+
+def test_small_samples_are_flagged() -> None:
+    # 4 values gave "PSI 4.46 → significant; act" with no word of caution.
+    r = drift(DriftInput(expected=[1, 2, 3, 4], actual=[5, 6, 7, 8]))
+    assert r.warnings[0].startswith("Only 4 values in the smaller sample for 4 bins")
+    assert "KS p-value is asymptotic" in r.warnings[1]
+    assert str(r.outputs["interpretation"]).endswith("so this is a rough sign.")
+    big = drift(DriftInput(expected=[float(i) for i in range(1000)], actual=[1.0] * 1000))
+    assert not big.warnings and "rough" not in str(big.outputs["interpretation"])
+    counts = drift(DriftInput(expected_counts=[1, 2], actual_counts=[2, 1]))
+    assert not counts.warnings  # counts may be proportions: their size says nothing
+
+
 counts = st.lists(st.integers(0, 1000), min_size=2, max_size=12)
 
 
@@ -159,3 +198,10 @@ def test_js_is_symmetric_and_at_most_ln_2(data: st.DataObject) -> None:
     qp = drift(DriftInput(expected_counts=q, actual_counts=p)).outputs["js_divergence_nats"]
     assert pq == pytest.approx(qp, abs=1e-12)
     assert 0 <= pq <= math.log(2) + 1e-12
+
+
+def test_the_first_step_counts_values_in_good_grammar() -> None:
+    one = drift(DriftInput(expected=[1.0, 2.0, 3.0], actual=[2.0]))
+    assert one.steps[0].endswith("; expected 3 values, actual 1 value")
+    hist = drift(DriftInput(expected_counts=[1, 2, 3], actual_counts=[2, 3, 4]))
+    assert hist.steps[0] == "Bins: 3 given bins; the counts add up to 6 expected and 9 actual"

@@ -65,7 +65,7 @@ def test_parse_stages() -> None:
         ({"fanout": 0}, "--fanout"),
         ({"fanout": 10, "fast_fraction": 2}, "--fast-fraction"),
         ({"rps": 10, "tokens_per_s": 100}, "--output-tokens"),
-        ({"budget_ms": 100}, "--stage"),
+        ({"budget_ms": 100}, "--budget-ms needs the pipeline stages"),
         ({"rps": 1e12, "latency_ms": 1}, "--rps"),
     ],
 )

@@ -94,3 +94,13 @@ def test_fits_on_gpu_flag() -> None:
 def test_bad_input_names_the_field(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(UserError, match=field):
         training_memory(TrainingMemoryInput(**kwargs))  # type: ignore[arg-type]
+
+
+def test_zero3_step_names_each_share_in_the_order_of_its_numbers() -> None:
+    r = training_memory(TrainingMemoryInput(params=7e9, zero_stage=3, gpus=8))
+    assert (
+        "ZeRO-3 over 8 GPUs shards the weights, gradients and optimizer states: weights 1.75 + "
+        "gradients 1.75 + optimizer 10.5 = 14 GB per GPU"
+    ) in r.steps
+    one = training_memory(TrainingMemoryInput(params=7e9, zero_stage=1))
+    assert any(s.startswith("ZeRO-1 over 1 GPU shards the optimizer states") for s in one.steps)

@@ -51,7 +51,7 @@ def test_training_memory_zero3() -> None:
 def test_flops() -> None:
     data = calc_json("flops", "--params", "7e9", "--tokens", "2e12", "--gpu", "a100-80gb")
     assert data["total_flops"] == pytest.approx(8.4e22)
-    assert data["gpu_hours"] == pytest.approx(8.4e22 / (312e12 * 0.4) / 3600)
+    assert data["gpu_hours"] == pytest.approx(8.4e22 / (312e12 * 0.4) / 3600, rel=1e-5)
 
 
 def test_throughput() -> None:
@@ -136,6 +136,11 @@ def test_calc_without_a_name_lists_the_calculators() -> None:
         (["cost", "--gpus", "-1"], "--gpus"),
         (["drift", "--expected", "", "--actual", "1"], "--expected"),
         (["drift", "--expected-csv", "missing.csv", "--actual", "1"], "--column"),
+        (["gpu-memory", "--params", "seven"], "--params"),
+        (["gpu-memory", "--params", "7X"], "--params"),
+        (["gpu-memory", "--params", "7e9", "--seq-len", "lots"], "--seq-len"),
+        (["cost", "--gpus", "1", "--gpu-hourly", "two dollars"], "--gpu-hourly"),
+        (["drift", "--expected-counts", "1 2 x", "--actual-counts", "1 2 3"], "--expected-counts"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: list[str], field: str) -> None:
@@ -165,3 +170,38 @@ def test_every_field_is_a_cli_option_with_help() -> None:
         for f in calc.fields:
             assert f.option in options, f"archprep calc {name} lacks {f.option}"
         assert "--json" in options
+
+
+def test_numbers_as_people_type_them() -> None:
+    """7B, 8k, 99.9%, $2 and 1,000,000 work on the command line (Click refused them)."""
+    data = calc_json("gpu-memory", "--params", "7B", "--seq-len", "8k", "--overhead", "10%")
+    assert data["weights_gb"] == 14.0
+    assert data["inputs"]["seq_len"] == 8000  # type: ignore[index]
+    data = calc_json("availability", "--target", "99.9%")
+    assert data["downtime_min_per_month"] == 43.8
+    data = calc_json(
+        "cost", "--gpus", "1", "--gpu-hourly", "$2", "--requests-per-month", "1,000,000"
+    )
+    assert data["monthly_total_usd"] == 1460
+    data = calc_json("drift", "--expected-counts", "10 20 30 40", "--actual-counts", "40 30 20 10")
+    assert data["psi"] == pytest.approx(0.91287, abs=1e-5)
+
+
+def test_cost_cli_states_the_deployment_behind_each_figure() -> None:
+    data = calc_json(
+        "cost", "--gpus", "1", "--gpu-hourly", "2", "--api-price-per-m", "10",
+        "--tokens-per-s-per-gpu", "1000", "--tokens-per-month", "5e9",
+    )  # fmt: skip
+    assert data["cost_per_million_tokens_usd"] == pytest.approx(1.168)
+    assert data["gpus_for_volume"] == 4 and data["warnings"]
+    result = runner.invoke(
+        app, ["calc", "cost", "--gpus", "1", "--gpu-hourly", "2", "--api-price-per-m", "10",
+              "--tokens-per-s-per-gpu", "1000", "--tokens-per-month", "5e9"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())  # Rich wraps lines
+    assert "Warnings" in out and "that volume needs 4 GPUs" in out
+    assert "Cost per 1M tokens 1.17 USD" in out
+    assert "Break-even volume 146,000,000 tokens/month" in out
+    assert "Self-hosting can beat the API yes" in out
+    assert "1.46e8" not in out and "GPU(s)" not in out

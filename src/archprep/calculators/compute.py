@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from archprep.calculators.base import (
     CalcResult,
     Calculator,
+    Output,
     check_choice,
     check_range,
     choice,
+    figure,
     fmt,
     input_dict,
     integer,
     number,
+    plural,
 )
 from archprep.calculators.presets import GPUS, MAX_PARAMS, MODELS, gpu_preset, model_preset
 from archprep.errors import UsageError
@@ -43,16 +46,16 @@ def flops(inp: FlopsInput) -> CalcResult:
         preset = model_preset(inp.model)
         if params is None:
             params = preset.active_params or preset.params
-            notes.append(f"--model {preset.name}: {fmt(params)} parameters used per token.")
+            notes.append(f"The {preset.name} preset: {fmt(params)} parameters used per token.")
             if preset.active_params:
                 notes.append(
                     f"{preset.name} is a mixture of experts: FLOPs follow the active "
                     f"{fmt(preset.active_params)} parameters, memory the total {fmt(preset.params)}."
                 )
     if params is None:
-        raise UsageError("--params is required (e.g. --params 7e9), or pick a --model preset")
+        raise UsageError("give --params (e.g. 7e9 or 7B) or pick a --model")
     if inp.tokens is None:
-        raise UsageError("--tokens is required: training tokens (e.g. 2e12) or tokens to serve")
+        raise UsageError("give --tokens: training tokens (e.g. 2e12) or tokens to serve")
     check_range("params", params, low=0, high=MAX_PARAMS, hint="give the count, e.g. 7e9")
     check_range("tokens", inp.tokens, low=0, high=MAX_TOKENS, hint="e.g. 2e12 training tokens")
     check_range("mfu", inp.mfu, low=0, high=1, hint="a fraction: 0.4 = 40% utilisation")
@@ -62,7 +65,7 @@ def flops(inp: FlopsInput) -> CalcResult:
     if inp.peak_tflops is not None:
         check_range("peak_tflops", inp.peak_tflops, low=0, high=100_000, hint="dense TFLOPS")
         peak = inp.peak_tflops
-        peak_text = f"{fmt(peak)} TFLOPS (--peak-tflops)"
+        peak_text = f"{fmt(peak)} TFLOPS (peak given)"
     else:
         peak = gpu.dense_tflops
         peak_text = f"{fmt(peak)} dense {gpu.tflops_precision} TFLOPS ({gpu.name})"
@@ -74,20 +77,23 @@ def flops(inp: FlopsInput) -> CalcResult:
     total = per_token * inp.tokens
     what = "forward + backward" if mode == "training" else "forward pass"
     steps = [
-        f"FLOPs per token = {k} × {fmt(params)} params = {fmt(per_token)} ({what})",
-        f"Total FLOPs = {fmt(per_token)} × {fmt(inp.tokens)} tokens = {fmt(total)}",
+        f"FLOPs per token = {k} × {fmt(params)} params = {figure(per_token)} ({what})",
+        f"Total FLOPs = {figure(per_token)} × {fmt(inp.tokens)} tokens = {figure(total)}",
     ]
     rate_per_gpu = peak * 1e12 * inp.mfu
     steps.append(
-        f"Sustained per GPU = {peak_text} × {fmt(inp.mfu * 100)}% MFU = {fmt(rate_per_gpu)} FLOP/s"
+        f"Sustained per GPU = {peak_text} × {fmt(inp.mfu * 100)}% MFU = "
+        f"{figure(rate_per_gpu)} FLOP/s"
     )
     seconds = total / (rate_per_gpu * inp.gpus)
     gpu_hours = seconds * inp.gpus / 3600
     steps.append(
-        f"Time = {fmt(total)} / ({fmt(rate_per_gpu)} × {inp.gpus} GPUs) = {fmt(seconds)} s "
-        f"= {fmt(seconds / 3600)} h = {fmt(seconds / 86400)} days"
+        f"Time = {figure(total)} / ({figure(rate_per_gpu)} × {plural(inp.gpus, 'GPU')}) = "
+        f"{figure(seconds)} s = {figure(seconds / 3600)} h = {figure(seconds / 86400)} days"
     )
-    steps.append(f"GPU-hours = {fmt(seconds / 3600)} h × {inp.gpus} GPUs = {fmt(gpu_hours)}")
+    steps.append(
+        f"GPU-hours = {figure(seconds / 3600)} h × {plural(inp.gpus, 'GPU')} = {figure(gpu_hours)}"
+    )
     tokens_per_s_per_gpu = rate_per_gpu / per_token
     outputs: dict[str, object] = {
         "flops_per_token": per_token,
@@ -103,7 +109,7 @@ def flops(inp: FlopsInput) -> CalcResult:
         outputs["tokens_per_param"] = inp.tokens / params
         steps.append(
             f"Tokens per parameter = {fmt(inp.tokens)} / {fmt(params)} = "
-            f"{fmt(inp.tokens / params)} (Chinchilla-optimal ≈ 20)"
+            f"{figure(inp.tokens / params)} (Chinchilla-optimal ≈ 20)"
         )
     else:
         notes.append(
@@ -141,9 +147,20 @@ FLOPS = Calculator(
     description="6·N·D training or 2·N per-token inference FLOPs, and GPU-hours and days at an MFU.",
     input_type=FlopsInput,
     compute=flops,
+    outputs={
+        "flops_per_token": Output("FLOPs per token", "FLOPs"),
+        "total_flops": Output("Total FLOPs", "FLOPs"),
+        "sustained_flops_per_s_per_gpu": Output("Sustained per GPU", "FLOP/s"),
+        "wall_clock_s": Output("Wall-clock time", "s"),
+        "wall_clock_hours": Output("Wall-clock time", "h"),
+        "wall_clock_days": Output("Wall-clock time", "days"),
+        "gpu_hours": Output("GPU-hours", "GPU-h"),
+        "tokens_per_s_per_gpu": Output("Throughput per GPU", "tokens/s"),
+        "tokens_per_param": Output("Tokens per parameter", "tokens"),
+    },
     fields=(
         choice("model", "Model preset", tuple(MODELS), None, "Fills params (active, for MoE)."),
-        number("params", "Parameters", "params", None, "Parameters used per token, e.g. 7e9."),
+        number("params", "Parameters", "params", None, "Used per token, e.g. 7e9 or 7B."),
         number("tokens", "Tokens", "tokens", None, "Training tokens, or tokens to serve."),
         choice("mode", "Mode", MODES, "training", "training = 6·N·D, inference = 2·N per token."),
         choice("gpu", "GPU", tuple(GPUS), "h100-80gb", "Its peak dense 16-bit TFLOPS."),

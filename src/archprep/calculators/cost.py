@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from archprep.calculators.base import CalcResult, Calculator, check_range, fmt, input_dict, number
+from archprep.calculators.base import (
+    CalcResult,
+    Calculator,
+    Output,
+    check_range,
+    figure,
+    fmt,
+    input_dict,
+    number,
+    plural,
+)
 from archprep.errors import UsageError
 
 HOURS_PER_MONTH = 730.0  # 8,760 h / 12
@@ -58,117 +68,222 @@ def self_host_cost_per_million(gpu_hourly: float, tokens_per_s: float, utilisati
     return gpu_hourly * 1e6 / (tokens_per_s * utilisation * 3600)
 
 
-def _break_even(inp: CostInput, steps: list[str], outputs: dict[str, object]) -> None:
+@dataclass(frozen=True)
+class Volume:
+    """What the monthly token volume asks of self-hosted GPUs, when their throughput is known."""
+
+    tokens: float  # tokens a month
+    per_gpu: float  # tokens a month one GPU serves at the stated throughput and utilisation
+    needed: int  # GPUs that carry the volume
+
+
+@dataclass
+class Parts:
+    """A result being built: each part of the calculation adds steps, outputs and notes."""
+
+    steps: list[str] = field(default_factory=list)
+    outputs: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _gpus(count: float) -> str:
+    return plural(count, "GPU")
+
+
+def usd(amount: float) -> str:
+    """Dollars as a bill shows them: whole from $100 up (so line items add up), else 3 figures."""
+    return f"${round(amount):,}" if abs(amount) >= 100 else f"${figure(amount)}"
+
+
+def _volume(inp: CostInput) -> Volume | None:
+    if inp.tokens_per_month is None or inp.tokens_per_s_per_gpu is None:
+        return None
+    per_gpu = inp.tokens_per_s_per_gpu * inp.utilisation * 3600 * inp.hours
+    needed = max(1, math.ceil(inp.tokens_per_month / per_gpu - 1e-9))
+    return Volume(inp.tokens_per_month, per_gpu, needed)
+
+
+def _capacity_step(inp: CostInput, gpus: float) -> str:
+    assert inp.tokens_per_s_per_gpu is not None
+    per_gpu = inp.tokens_per_s_per_gpu * inp.utilisation * 3600 * inp.hours
+    step = (
+        f"Self-host capacity = {fmt(inp.tokens_per_s_per_gpu)} tokens/s × "
+        f"{fmt(inp.utilisation * 100)}% busy × 3,600 s × {fmt(inp.hours)} h = "
+        f"{figure(per_gpu)} tokens a month per GPU"
+    )
+    return step if gpus == 1 else f"{step}, {figure(per_gpu * gpus)} for {_gpus(gpus)}"
+
+
+def _bill(inp: CostInput, parts: Parts) -> float:
+    """The monthly bill of the deployment as given, line by line."""
+    items = [
+        (inp.gpus * inp.gpu_hourly * inp.hours, "GPUs",
+         f"{_gpus(inp.gpus)} × ${fmt(inp.gpu_hourly)}/h × {fmt(inp.hours)} h"),
+        (inp.cpus * inp.cpu_hourly * inp.hours, "vCPUs",
+         f"{plural(inp.cpus, 'vCPU')} × ${fmt(inp.cpu_hourly)}/h × {fmt(inp.hours)} h"),
+        (inp.storage_gb * inp.storage_price, "Storage",
+         f"{fmt(inp.storage_gb)} GB × ${fmt(inp.storage_price)}/GB-month"),
+        (inp.egress_gb * inp.egress_price, "Egress",
+         f"{fmt(inp.egress_gb)} GB × ${fmt(inp.egress_price)}/GB"),
+    ]  # fmt: skip
+    total = sum(amount for amount, _, _ in items)
+    if not total:
+        return 0.0
+    shown = [item for item in items if item[0]]
+    year = f"({usd(total * 12)} a year)"
+    if len(shown) == 1:  # no "$1,460 = $1,460": the one line item is the total
+        parts.steps.append(f"Monthly total = {shown[0][2]} = {usd(total)} {year}")
+    else:
+        parts.steps += [f"{what}: {text} = {usd(amount)}" for amount, what, text in shown]
+        parts.steps.append(
+            f"Monthly total = {' + '.join(usd(amount) for amount, _, _ in shown)} "
+            f"= {usd(total)} {year}"
+        )
+    gpu, cpu, storage, egress = (amount for amount, _, _ in items)
+    parts.outputs.update(
+        gpu_monthly_usd=gpu,
+        cpu_monthly_usd=cpu,
+        storage_monthly_usd=storage,
+        egress_monthly_usd=egress,
+        monthly_total_usd=total,
+        yearly_total_usd=total * 12,
+    )
+    return total
+
+
+def _unit_costs(inp: CostInput, total: float, volume: Volume | None, parts: Parts) -> None:
+    """Cost per 1,000 requests and per 1M tokens, on a deployment that can carry the volume."""
+    basis, where = total, ""
+    if volume and inp.gpus > 0:
+        parts.steps.append(_capacity_step(inp, inp.gpus))
+        if volume.needed > inp.gpus:
+            basis = total + (volume.needed - inp.gpus) * inp.gpu_hourly * inp.hours
+            where = f" at {_gpus(volume.needed)}"
+            parts.warnings.append(
+                f"{_gpus(inp.gpus)} {'serves' if inp.gpus == 1 else 'serve'} at most "
+                f"{figure(volume.per_gpu * inp.gpus)} tokens a "
+                f"month, less than the {figure(volume.tokens)} given; that volume needs "
+                f"{_gpus(volume.needed)}, and the unit costs are worked out for "
+                f"{volume.needed}, not {fmt(inp.gpus)}."
+            )
+            parts.steps.append(
+                f"{figure(volume.tokens)} tokens a month need ⌈{figure(volume.tokens)} / "
+                f"{figure(volume.per_gpu)}⌉ = {_gpus(volume.needed)}: the monthly total with "
+                f"{volume.needed} is {usd(basis)}"
+            )
+            parts.outputs["gpus_for_volume"] = volume.needed
+            parts.outputs["monthly_total_for_volume_usd"] = basis
+    elif inp.gpus > 0 and inp.tokens_per_month:
+        parts.notes.append(
+            "The cost per 1M tokens assumes the GPUs can serve that volume; give the "
+            "self-host throughput per GPU to check it."
+        )
+    if inp.requests_per_month:
+        per_k = basis / inp.requests_per_month * 1000
+        parts.steps.append(
+            f"Per 1,000 requests{where} = {usd(basis)} / {figure(inp.requests_per_month)} × "
+            f"1,000 = {usd(per_k)}"
+        )
+        parts.outputs["cost_per_1k_requests_usd"] = per_k
+    if inp.tokens_per_month:
+        per_m = basis / inp.tokens_per_month * 1e6
+        parts.steps.append(
+            f"Per 1M tokens{where} = {usd(basis)} / {figure(inp.tokens_per_month)} × 1e6 = "
+            f"{usd(per_m)}"
+        )
+        parts.outputs["cost_per_million_tokens_usd"] = per_m
+
+
+def _break_even(inp: CostInput, volume: Volume | None, parts: Parts) -> None:
+    """Self-hosting on the given GPUs (at least 1) against an API priced per 1M tokens."""
     assert inp.api_price_per_m is not None
+    api_price = inp.api_price_per_m
     n = max(1, math.ceil(inp.gpus))
     fixed = n * inp.gpu_hourly * inp.hours
-    tokens = fixed / inp.api_price_per_m * 1e6
-    steps.append(
-        f"Break-even: self-host {n} GPU(s) × ${fmt(inp.gpu_hourly)}/h × {fmt(inp.hours)} h = "
-        f"${fmt(fixed)}/month; ÷ ${fmt(inp.api_price_per_m)} per 1M API tokens = "
-        f"{fmt(tokens)} tokens/month"
+    tokens = fixed / api_price * 1e6
+    parts.steps.append(
+        f"Self-host {_gpus(n)} × ${fmt(inp.gpu_hourly)}/h × {fmt(inp.hours)} h = "
+        f"{usd(fixed)} a month, busy or idle"
     )
-    outputs["self_host_fixed_monthly_usd"] = fixed
-    outputs["break_even_tokens_per_month"] = tokens
-    if inp.tokens_per_s_per_gpu is None:
-        return
-    tps, util = inp.tokens_per_s_per_gpu, inp.utilisation
-    capacity = tps * util * 3600 * inp.hours * n
-    per_m = self_host_cost_per_million(inp.gpu_hourly, tps, util)
-    steps.append(
-        f"Self-host capacity = {fmt(tps)} tokens/s × {fmt(util * 100)}% × 3,600 × "
-        f"{fmt(inp.hours)} h × {n} GPU(s) = {fmt(capacity)} tokens/month; cost per 1M = "
-        f"${fmt(inp.gpu_hourly)} × 1e6 / ({fmt(tps)} × {fmt(util)} × 3,600) = ${fmt(per_m)}"
-    )
-    outputs["self_host_capacity_tokens_per_month"] = capacity
-    outputs["self_host_cost_per_million_tokens_usd"] = per_m
-    outputs["self_host_cheaper_at_scale"] = per_m < inp.api_price_per_m
-    if per_m >= inp.api_price_per_m:
-        steps.append(
-            f"${fmt(per_m)} per 1M self-hosted ≥ ${fmt(inp.api_price_per_m)} API: "
-            "self-hosting never breaks even at this throughput and utilisation"
+    parts.outputs["self_host_fixed_monthly_usd"] = fixed
+    breaks_even = True
+    if inp.tokens_per_s_per_gpu is not None:
+        tps, util = inp.tokens_per_s_per_gpu, inp.utilisation
+        per_m = self_host_cost_per_million(inp.gpu_hourly, tps, util)
+        if not (volume and inp.gpus > 0):  # otherwise the unit costs showed it already
+            parts.steps.append(_capacity_step(inp, n))
+        parts.steps.append(
+            f"Self-host per 1M tokens with the GPUs fully used = ${fmt(inp.gpu_hourly)} × 1e6 / "
+            f"({fmt(tps)} × {fmt(util)} × 3,600) = {usd(per_m)}, against "
+            f"${fmt(api_price)} for the API"
         )
-    elif tokens > capacity:
-        steps.append(
-            f"The break-even volume exceeds {n} GPU(s)' capacity: add GPUs; at scale self-hosting "
-            f"costs ${fmt(per_m)} vs ${fmt(inp.api_price_per_m)} per 1M tokens"
+        parts.outputs["self_host_capacity_tokens_per_month"] = tps * util * 3600 * inp.hours * n
+        parts.outputs["self_host_cost_per_million_tokens_usd"] = per_m
+        breaks_even = per_m < api_price
+        parts.outputs["self_host_cheaper_at_scale"] = breaks_even
+        if not breaks_even:
+            parts.steps.append(
+                "Self-hosting never breaks even at this throughput and utilisation: even fully "
+                "used, a GPU costs more per token than the API"
+            )
+    else:
+        parts.notes.append(
+            f"The break-even assumes {_gpus(n)} can serve {figure(tokens)} tokens a month; "
+            "give the self-host throughput per GPU to check it."
         )
+    if breaks_even:
+        # Self-hosting per token is cheaper than the API, so this volume is within n GPUs' reach.
+        parts.steps.append(
+            f"Break-even = {usd(fixed)} / ${fmt(api_price)} per 1M tokens × 1e6 = "
+            f"{figure(tokens)} tokens a month"
+        )
+        parts.outputs["break_even_tokens_per_month"] = tokens
     if inp.tokens_per_month is not None:
-        per_gpu = tps * util * 3600 * inp.hours
-        gpus_needed = max(n, math.ceil(inp.tokens_per_month / per_gpu - 1e-9))
-        self_host = gpus_needed * inp.gpu_hourly * inp.hours
-        api = inp.tokens_per_month / 1e6 * inp.api_price_per_m
-        steps.append(
-            f"At {fmt(inp.tokens_per_month)} tokens/month: API ${fmt(api)} vs self-host "
-            f"{gpus_needed} GPU(s) ${fmt(self_host)} → {'self-host' if self_host < api else 'API'} "
-            "is cheaper"
+        gpus = max(n, volume.needed) if volume else n
+        self_host = gpus * inp.gpu_hourly * inp.hours
+        api = inp.tokens_per_month / 1e6 * api_price
+        cheaper = "self-hosting" if self_host < api else "the API"
+        parts.steps.append(
+            f"At {figure(inp.tokens_per_month)} tokens a month: API {usd(api)} against "
+            f"self-host {_gpus(gpus)} {usd(self_host)}, so {cheaper} is cheaper"
         )
-        outputs.update(
-            api_monthly_usd=api, self_host_monthly_usd=self_host, self_host_gpus=gpus_needed
+        parts.outputs.update(
+            api_monthly_usd=api, self_host_monthly_usd=self_host, self_host_gpus=gpus
         )
 
 
 def cost(inp: CostInput) -> CalcResult:
-    """Monthly bill by line item, cost per 1k requests / 1M tokens, and the self-host break-even."""
+    """Monthly bill by line item, cost per 1k requests / 1M tokens, and the self-host break-even.
+
+    Every figure that depends on the token volume is worked out on enough GPUs to serve it
+    (when the self-host throughput is given); the bill itself is for the GPUs as given.
+    """
     _validate(inp)
-    gpu = inp.gpus * inp.gpu_hourly * inp.hours
-    cpu = inp.cpus * inp.cpu_hourly * inp.hours
-    storage = inp.storage_gb * inp.storage_price
-    egress = inp.egress_gb * inp.egress_price
-    total = gpu + cpu + storage + egress
+    parts = Parts()
+    total = _bill(inp, parts)
     if total == 0 and inp.api_price_per_m is None:
         raise UsageError(
             "nothing to cost: give --gpus, --cpus, --storage-gb or --egress-gb, "
             "or --api-price-per-m for the self-host break-even"
         )
-    steps: list[str] = []
-    outputs: dict[str, object] = {}
+    volume = _volume(inp)
     if total:
-        items = [
-            (gpu, f"GPU = {fmt(inp.gpus)} × ${fmt(inp.gpu_hourly)}/h × {fmt(inp.hours)} h"),
-            (cpu, f"CPU = {fmt(inp.cpus)} vCPU × ${fmt(inp.cpu_hourly)}/h × {fmt(inp.hours)} h"),
-            (storage, f"Storage = {fmt(inp.storage_gb)} GB × ${fmt(inp.storage_price)}/GB-month"),
-            (egress, f"Egress = {fmt(inp.egress_gb)} GB × ${fmt(inp.egress_price)}/GB"),
-        ]
-        steps += [f"{text} = ${fmt(amount)}" for amount, text in items if amount]
-        steps.append(
-            f"Monthly total = {' + '.join(f'${fmt(amount)}' for amount, _ in items if amount)} "
-            f"= ${fmt(total)} (${fmt(total * 12)}/year)"
-        )
-        outputs.update(
-            gpu_monthly_usd=gpu,
-            cpu_monthly_usd=cpu,
-            storage_monthly_usd=storage,
-            egress_monthly_usd=egress,
-            monthly_total_usd=total,
-            yearly_total_usd=total * 12,
-        )
-        if inp.requests_per_month:
-            per_k = total / inp.requests_per_month * 1000
-            steps.append(
-                f"Per 1,000 requests = ${fmt(total)} / {fmt(inp.requests_per_month)} × 1,000 "
-                f"= ${fmt(per_k)}"
-            )
-            outputs["cost_per_1k_requests_usd"] = per_k
-        if inp.tokens_per_month:
-            per_m = total / inp.tokens_per_month * 1e6
-            steps.append(
-                f"Per 1M tokens = ${fmt(total)} / {fmt(inp.tokens_per_month)} × 1e6 = ${fmt(per_m)}"
-            )
-            outputs["cost_per_million_tokens_usd"] = per_m
+        _unit_costs(inp, total, volume, parts)
     if inp.api_price_per_m is not None:
-        _break_even(inp, steps, outputs)
+        _break_even(inp, volume, parts)
     return CalcResult(
         name="cost",
         title=COST.title,
         inputs=input_dict(inp),
         formula=(
             "monthly = GPUs × $/GPU-h × hours + vCPUs × $/vCPU-h × hours + GB stored × "
-            "$/GB-month + GB egress × $/GB (730 h per month); break-even tokens/month = "
-            "self-host monthly GPU cost ÷ API $ per 1M tokens × 1e6"
+            "$/GB-month + GB egress × $/GB (730 h per month); unit cost = monthly ÷ volume, "
+            "with enough GPUs for the volume; break-even tokens/month = self-host monthly GPU "
+            "cost ÷ API $ per 1M tokens × 1e6"
         ),
-        steps=steps,
-        outputs=outputs,
+        steps=parts.steps,
+        outputs=parts.outputs,
         rule_of_thumb=(
             "One always-on GPU is ~730 h/month: at $2.50/h that is ~$1,825/month before anyone "
             "uses it. Self-hosting wins only with steady high volume and high utilisation; "
@@ -176,10 +291,12 @@ def cost(inp: CostInput) -> CalcResult:
             "Quote cost per 1,000 requests or per 1M tokens, and remember egress and idle time."
         ),
         notes=[
+            *parts.notes,
             "Default prices are illustrative, not quotes: $2.50 per GPU-hour, $0.04 per "
-            "vCPU-hour, $0.023 per GB-month of storage, $0.09 per GB of egress; pass your own.",
+            "vCPU-hour, $0.023 per GB-month of storage, $0.09 per GB of egress; give your own.",
             "A month is 730 h (8,760 / 12).",
         ],
+        warnings=parts.warnings,
     )
 
 
@@ -189,6 +306,28 @@ COST = Calculator(
     description="Monthly GPU/CPU/storage/egress cost, per-request and per-token cost, API break-even.",
     input_type=CostInput,
     compute=cost,
+    outputs={
+        "gpu_monthly_usd": Output("GPUs per month", "USD"),
+        "cpu_monthly_usd": Output("vCPUs per month", "USD"),
+        "storage_monthly_usd": Output("Storage per month", "USD"),
+        "egress_monthly_usd": Output("Egress per month", "USD"),
+        "monthly_total_usd": Output("Total per month", "USD"),
+        "yearly_total_usd": Output("Total per year", "USD"),
+        "gpus_for_volume": Output("GPUs the token volume needs", "GPUs"),
+        "monthly_total_for_volume_usd": Output("Total per month on those GPUs", "USD"),
+        "cost_per_1k_requests_usd": Output("Cost per 1,000 requests", "USD"),
+        "cost_per_million_tokens_usd": Output("Cost per 1M tokens", "USD"),
+        "self_host_fixed_monthly_usd": Output("Self-host GPUs per month", "USD"),
+        "self_host_capacity_tokens_per_month": Output("Self-host capacity", "tokens/month"),
+        "self_host_cost_per_million_tokens_usd": Output(
+            "Self-host per 1M tokens, fully used", "USD"
+        ),
+        "self_host_cheaper_at_scale": Output("Self-hosting can beat the API"),
+        "break_even_tokens_per_month": Output("Break-even volume", "tokens/month"),
+        "api_monthly_usd": Output("API at the token volume", "USD/month"),
+        "self_host_monthly_usd": Output("Self-host at the token volume", "USD/month"),
+        "self_host_gpus": Output("Self-host GPUs for the volume", "GPUs"),
+    },
     fields=(
         number("gpus", "GPUs", "GPUs", 0, "GPUs running (also the self-host deployment size)."),
         number("gpu_hourly", "GPU price", "USD/GPU-hour", 2.50, "Illustrative default."),

@@ -1,4 +1,4 @@
-"""Distribution drift between a reference and a current sample: PSI, KL and Jensen-Shannon."""
+"""Distribution drift between a reference and a current sample: PSI, KL, Jensen-Shannon and KS."""
 
 from __future__ import annotations
 
@@ -14,18 +14,22 @@ import numpy.typing as npt
 from archprep.calculators.base import (
     CalcResult,
     Calculator,
+    Output,
     check_range,
+    figure,
     fmt,
     input_dict,
     integer,
     number,
     numbers,
+    plural,
 )
 from archprep.errors import UsageError, UserError
 
 Vector = npt.NDArray[np.float64]
 MAX_VALUES = 5_000_000
 SHOWN_BINS = 20
+PER_BIN_FEW = 100  # values per bin below which PSI swings with sampling noise
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,32 @@ def js(p: Vector, q: Vector) -> float:
     return min(math.log(2), max(0.0, 0.5 * kl(p, m) + 0.5 * kl(q, m)))
 
 
+def ks_two_sample(expected: list[float], actual: list[float]) -> tuple[float, float]:
+    """Two-sample Kolmogorov-Smirnov: D = max |F_e(x) − F_a(x)|, and its asymptotic p-value.
+
+    p = Q(λ) = 2 Σ_{j≥1} (−1)^(j−1) e^(−2 j² λ²), λ = (√n_e + 0.12 + 0.11 / √n_e) × D with
+    n_e = n·m / (n + m) (Stephens' correction, as in Numerical Recipes): good once n_e ≥ 4.
+    """
+    e = np.sort(np.asarray(expected, dtype=np.float64))
+    a = np.sort(np.asarray(actual, dtype=np.float64))
+    pooled = np.concatenate([e, a])
+    cdf_e = np.searchsorted(e, pooled, side="right") / len(e)
+    cdf_a = np.searchsorted(a, pooled, side="right") / len(a)
+    d = float(np.max(np.abs(cdf_e - cdf_a)))
+    n_eff = len(e) * len(a) / (len(e) + len(a))
+    root = math.sqrt(n_eff)
+    lam = (root + 0.12 + 0.11 / root) * d
+    return d, kolmogorov_q(lam)
+
+
+def kolmogorov_q(lam: float) -> float:
+    """P(K > λ) for the Kolmogorov distribution: 2 Σ (−1)^(j−1) e^(−2 j² λ²), clipped to [0, 1]."""
+    if lam < 0.2:  # the series converges slowly here, and the sum is 1 to many decimals
+        return 1.0
+    total = sum((1.0 if j % 2 else -1.0) * math.exp(-2 * j * j * lam * lam) for j in range(1, 101))
+    return min(1.0, max(0.0, 2 * total))
+
+
 def psi_level(value: float) -> tuple[str, str]:
     if value < 0.1:
         return "none", "PSI < 0.1: no significant shift; keep monitoring."
@@ -103,7 +133,7 @@ def _check_values(name: str, values: list[float], *, counts: bool) -> None:
         if not math.isfinite(v):
             raise UsageError(f"--{name.replace('_', '-')} contains {v}; give finite numbers")
         if counts and v < 0:
-            raise UsageError(f"--{name.replace('_', '-')} counts must be ≥ 0 (got {fmt(v)})")
+            raise UsageError(f"--{name.replace('_', '-')} counts must be 0 or more (got {fmt(v)})")
 
 
 def _histograms(inp: DriftInput) -> tuple[Histograms, str]:
@@ -112,7 +142,8 @@ def _histograms(inp: DriftInput) -> tuple[Histograms, str]:
     if inp.expected_counts or inp.actual_counts:
         if inp.expected or inp.actual:
             raise UsageError(
-                "give samples (--expected/--actual) or histograms (--*-counts), not both"
+                "give samples (--expected and --actual) or counts per bin (--expected-counts "
+                "and --actual-counts), not both"
             )
         e, a = inp.expected_counts, inp.actual_counts
         if len(e) != len(a) or len(e) < 2:
@@ -131,9 +162,9 @@ def _histograms(inp: DriftInput) -> tuple[Histograms, str]:
         hist = Histograms(labels, np.asarray(e, np.float64), np.asarray(a, np.float64))
         return hist, f"{len(e)} given bins"
     if not inp.expected:
-        raise UsageError("--expected is empty: give the reference sample (or --expected-csv)")
+        raise UsageError("--expected is empty: give the reference sample (values or a CSV column)")
     if not inp.actual:
-        raise UsageError("--actual is empty: give the current sample (or --actual-csv)")
+        raise UsageError("--actual is empty: give the current sample (values or a CSV column)")
     check_range("bins", inp.bins, low=2, high=100, low_open=False, hint="10 is usual")
     hist = quantile_histograms(inp.expected, inp.actual, inp.bins)
     how = f"{len(hist.labels)} quantile bins of the expected sample"
@@ -142,8 +173,24 @@ def _histograms(inp: DriftInput) -> tuple[Histograms, str]:
     return hist, how
 
 
+def _small_sample(inp: DriftInput, bins: int) -> str | None:
+    """A warning when the samples are too small for the bins to give a stable PSI."""
+    if inp.expected_counts or inp.actual_counts:
+        return None  # counts may be proportions, so their size says nothing
+    smaller = min(len(inp.expected), len(inp.actual))
+    if smaller >= PER_BIN_FEW * bins:
+        return None
+    return (
+        f"Only {plural(smaller, 'value')} in the smaller sample for {plural(bins, 'bin')} "
+        f"(about {figure(smaller / bins)} a bin): PSI, KL and JS swing with sampling noise "
+        f"below ~{PER_BIN_FEW} a bin, so treat the level as a rough sign; use fewer bins or "
+        "more data."
+    )
+
+
 def drift(inp: DriftInput) -> CalcResult:
-    """PSI, KL both ways and JS between the expected (reference) and actual (current) data."""
+    """PSI, KL both ways and JS between the expected (reference) and actual (current) data;
+    the two-sample KS statistic too when samples are given."""
     check_range("epsilon", inp.epsilon, low=0, high=0.01, hint="1e-4 is usual")
     hist, how = _histograms(inp)
     e_raw = hist.expected / hist.expected.sum()
@@ -154,9 +201,13 @@ def drift(inp: DriftInput) -> CalcResult:
     kl_ae, kl_ea = kl(a, e), kl(e, a)
     js_nats = js(a_raw, e_raw)
     level, meaning = psi_level(value)
+    n_e, n_a = float(hist.expected.sum()), float(hist.actual.sum())
+    if inp.expected_counts:
+        sizes = f"the counts add up to {figure(n_e)} expected and {figure(n_a)} actual"
+    else:
+        sizes = f"expected {plural(n_e, 'value')}, actual {plural(n_a, 'value')}"
     steps = [
-        f"Bins: {how}; {fmt(float(hist.expected.sum()))} expected and "
-        f"{fmt(float(hist.actual.sum()))} actual values",
+        f"Bins: {how}; {sizes}",
         f"Proportions floored at ε = {fmt(inp.epsilon)} and re-normalised (empty bins would "
         "make ln(a/e) infinite)",
     ]
@@ -166,16 +217,60 @@ def drift(inp: DriftInput) -> CalcResult:
         steps.append(f"The 10 bins contributing most to PSI (of {len(terms)}):")
     for i in order:
         steps.append(
-            f"{hist.labels[i]}: expected {fmt(100 * float(e[i]))}%, actual "
-            f"{fmt(100 * float(a[i]))}%, (a − e) ln(a/e) = {fmt(float(terms[i]))}"
+            f"{hist.labels[i]}: expected {figure(100 * float(e[i]))}%, actual "
+            f"{figure(100 * float(a[i]))}%, (a − e) ln(a/e) = {figure(float(terms[i]))}"
         )
     steps += [
-        f"PSI = Σ (a − e) ln(a/e) = {fmt(value)} → {level}",
-        f"KL(actual‖expected) = Σ a ln(a/e) = {fmt(kl_ae)} nats; "
-        f"KL(expected‖actual) = {fmt(kl_ea)} nats",
-        f"JS = ½ KL(a‖m) + ½ KL(e‖m), m = (a + e)/2 = {fmt(js_nats)} nats "
-        f"= {fmt(js_nats / math.log(2))} bits (0–1 scale; ln 2 = 0.6931 nats is the maximum)",
+        f"PSI = Σ (a − e) ln(a/e) = {figure(value)} → {level}",
+        f"KL(actual‖expected) = Σ a ln(a/e) = {figure(kl_ae)} nats; "
+        f"KL(expected‖actual) = {figure(kl_ea)} nats",
+        f"JS = ½ KL(a‖m) + ½ KL(e‖m), m = (a + e)/2 = {figure(js_nats)} nats "
+        f"= {figure(js_nats / math.log(2))} bits (0–1 scale; ln 2 = 0.693 nats is the maximum)",
     ]
+    outputs: dict[str, object] = {
+        "psi": value,
+        "psi_level": level,
+        "interpretation": meaning,
+        "kl_actual_expected_nats": kl_ae,
+        "kl_expected_actual_nats": kl_ea,
+        "js_divergence_nats": js_nats,
+        "js_divergence_bits": js_nats / math.log(2),
+        "js_distance": math.sqrt(js_nats / math.log(2)),
+        "bins_used": len(hist.labels),
+    }
+    notes = [
+        f"PSI and KL use proportions floored at ε = {fmt(inp.epsilon)} and re-normalised; JS "
+        "uses the raw proportions (it is finite with empty bins).",
+    ]
+    warnings: list[str] = []
+    if inp.expected:
+        d, p_value = ks_two_sample(inp.expected, inp.actual)
+        n_eff = len(inp.expected) * len(inp.actual) / (len(inp.expected) + len(inp.actual))
+        steps.append(
+            f"KS: D = max |F_expected(x) − F_actual(x)| over the raw values = {figure(d)}; "
+            f"p ≈ {figure(p_value)} (asymptotic, n_e = n·m/(n + m) = {figure(n_eff)})"
+        )
+        outputs["ks_statistic"] = d
+        outputs["ks_p_value"] = p_value
+        if n_eff < 4:
+            warnings.append(
+                f"The KS p-value is asymptotic and needs n·m/(n + m) ≥ 4 (here {figure(n_eff)}): "
+                "with samples this small it is not reliable."
+            )
+        notes.append(
+            "KS compares the raw samples, without bins. With large samples its p-value is tiny "
+            "even for shifts too small to matter: read D as the size of the shift."
+        )
+        notes.append(
+            "With samples, the bins come from the expected sample, so swapping the two samples "
+            "changes the bins as well as the direction."
+        )
+    else:
+        notes.append("KS needs the raw samples, so it is not worked out from counts per bin.")
+    small = _small_sample(inp, len(hist.labels))
+    if small:
+        warnings.insert(0, small)
+        outputs["interpretation"] = f"{meaning} The samples are small, so this is a rough sign."
     inputs = input_dict(inp)
     for name in ("expected", "actual"):
         if len(inputs[name]) > 100:
@@ -187,32 +282,19 @@ def drift(inp: DriftInput) -> CalcResult:
         formula=(
             "PSI = Σ (a − e) ln(a/e); KL(P‖Q) = Σ p ln(p/q); JS = ½ KL(P‖M) + ½ KL(Q‖M) with "
             "M = (P + Q)/2; e, a = bin proportions of expected and actual, bins at the expected "
-            "sample's quantiles"
+            "sample's quantiles; KS D = max |F_e(x) − F_a(x)| over the raw samples"
         ),
         steps=steps,
-        outputs={
-            "psi": value,
-            "psi_level": level,
-            "interpretation": meaning,
-            "kl_actual_expected_nats": kl_ae,
-            "kl_expected_actual_nats": kl_ea,
-            "js_divergence_nats": js_nats,
-            "js_divergence_bits": js_nats / math.log(2),
-            "js_distance": math.sqrt(js_nats / math.log(2)),
-            "bins_used": len(hist.labels),
-        },
+        outputs=outputs,
         rule_of_thumb=(
             "PSI < 0.1: no significant shift; 0.1–0.25: moderate, investigate; > 0.25: "
             "significant, act. KL is asymmetric and blows up on empty bins; JS is symmetric "
-            "and bounded (≤ ln 2 nats, ≤ 1 bit). Use 10 quantile bins of the reference, enough "
-            "samples per bin (hundreds+), and alert on sustained drift, not one window."
+            "and bounded (≤ ln 2 nats, ≤ 1 bit). KS needs no bins, but its p-value flags tiny "
+            "shifts in big samples. Use 10 quantile bins of the reference, enough samples per "
+            "bin (hundreds+), and alert on sustained drift, not one window."
         ),
-        notes=[
-            f"PSI and KL use proportions floored at ε = {fmt(inp.epsilon)} and re-normalised; JS "
-            "uses the raw proportions (it is finite with empty bins).",
-            "With samples, the bins come from the expected sample, so swapping the two samples "
-            "changes the bins as well as the direction.",
-        ],
+        notes=notes,
+        warnings=warnings,
     )
 
 
@@ -252,10 +334,23 @@ def _read_column(path: Path, column: str) -> list[float]:
 
 DRIFT = Calculator(
     name="drift",
-    title="Distribution drift (PSI, KL, JS)",
-    description="PSI, KL and Jensen-Shannon between a reference and a current sample or histogram.",
+    title="Distribution drift (PSI, KL, JS, KS)",
+    description="PSI, KL, Jensen-Shannon and KS between a reference and a current sample or histogram.",
     input_type=DriftInput,
     compute=drift,
+    outputs={
+        "psi": Output("PSI"),
+        "psi_level": Output("PSI level"),
+        "interpretation": Output("What it means"),
+        "kl_actual_expected_nats": Output("KL(actual‖expected)", "nats"),
+        "kl_expected_actual_nats": Output("KL(expected‖actual)", "nats"),
+        "js_divergence_nats": Output("Jensen-Shannon divergence", "nats"),
+        "js_divergence_bits": Output("Jensen-Shannon divergence", "bits"),
+        "js_distance": Output("Jensen-Shannon distance"),
+        "bins_used": Output("Bins used", "bins"),
+        "ks_statistic": Output("KS statistic D"),
+        "ks_p_value": Output("KS p-value"),
+    },
     fields=(
         numbers("expected", "Expected (reference) sample", "values", "e.g. training data."),
         numbers("actual", "Actual (current) sample", "values", "e.g. last week's traffic."),

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from archprep.calculators.base import (
     CalcResult,
     Calculator,
+    Output,
     check_range,
     choice,
+    figure,
     fmt,
     input_dict,
     integer,
     number,
+    plural,
 )
 from archprep.calculators.presets import (
     GB,
@@ -61,7 +64,7 @@ def gpu_memory(inp: GpuMemoryInput) -> CalcResult:
     """Memory to serve an LLM: weights, KV cache for batch × tokens, an overhead margin, GPU count."""
     inp, preset = fill_from_model(inp)
     if inp.params is None:
-        raise UsageError("--params is required (e.g. --params 7e9), or pick a --model preset")
+        raise UsageError("give --params (e.g. 7e9 or 7B) or pick a --model")
     check_range("params", inp.params, low=0, high=MAX_PARAMS, hint="give the count, e.g. 7e9")
     check_range("seq_len", inp.seq_len, low=0, high=MAX_SEQ, hint="tokens per sequence, e.g. 4096")
     check_range("batch", inp.batch, low=0, high=MAX_BATCH, hint="concurrent sequences, e.g. 8")
@@ -79,48 +82,49 @@ def gpu_memory(inp: GpuMemoryInput) -> CalcResult:
 
     notes = ["GB are decimal: 1 GB = 1e9 bytes (as GPU datasheets count)."]
     if preset:
-        notes.append(f"--model {preset.name} filled the shape fields not given as options.")
+        notes.append(f"The {preset.name} preset filled the shape fields left empty.")
         if preset.note:
             notes.append(f"{preset.name}: {preset.note}.")
     weights = inp.params * w_bytes
     steps = [
         f"Weights = {fmt(inp.params)} params × {fmt(w_bytes)} B ({precision}) = "
-        f"{fmt(weights)} B = {fmt(weights / GB)} GB"
+        f"{figure(weights)} B = {figure(weights / GB)} GB"
     ]
     kv_heads = inp.kv_heads if inp.kv_heads is not None else inp.heads
     head_dim = derive_head_dim(inp.hidden, inp.heads, inp.head_dim)
     per_token = 0.0
     if inp.layers is None or kv_heads is None or head_dim is None:
         steps.append(
-            "KV cache = 0 GB: architecture not given (pass --model, or --layers with "
-            "--kv-heads/--heads and --head-dim or --hidden)"
+            "KV cache = 0 GB: the architecture is not given (a model preset, or layers with "
+            "KV heads or attention heads, and head dimension or hidden size)"
         )
-        notes.append("KV cache not counted: give --model or --layers, --kv-heads and --head-dim.")
+        notes.append("KV cache not counted: give a model preset, or layers, KV heads and head dim.")
     else:
         if inp.kv_heads is None:
-            notes.append("--kv-heads not given: assumed equal to --heads (multi-head attention).")
+            notes.append("KV heads not given: taken as equal to the attention heads (no GQA).")
         if inp.kv_precision is None and kv_precision != precision:
-            notes.append("int4 weights keep the KV cache in fp16 unless --kv-precision is given.")
+            notes.append("int4 weights keep the KV cache in fp16 unless a KV precision is given.")
         per_token = kv_cache_bytes_per_token(inp.layers, kv_heads, head_dim, kv_bytes)
         steps.append(
             f"KV cache per token = 2 (K and V) × {inp.layers} layers × {kv_heads} KV heads × "
-            f"{head_dim} head dim × {fmt(kv_bytes)} B ({kv_precision}) = {fmt(per_token)} B"
+            f"{head_dim} head dim × {fmt(kv_bytes)} B ({kv_precision}) = {figure(per_token)} B"
         )
     kv = per_token * inp.seq_len * inp.batch
     if per_token:
         steps.append(
-            f"KV cache = {fmt(per_token)} B × {fmt(inp.seq_len)} tokens × {inp.batch} sequences "
-            f"= {fmt(kv)} B = {fmt(kv / GB)} GB"
+            f"KV cache = {figure(per_token)} B × {fmt(inp.seq_len)} tokens × "
+            f"{plural(inp.batch, 'sequence')} = {figure(kv)} B = {figure(kv / GB)} GB"
         )
     overhead = inp.overhead * (weights + kv)
     total = weights + kv + overhead
     steps.append(
-        f"Overhead = {fmt(inp.overhead * 100)}% × ({fmt(weights / GB)} + {fmt(kv / GB)}) GB "
-        f"= {fmt(overhead / GB)} GB (activations, CUDA context, fragmentation)"
+        f"Overhead = {fmt(inp.overhead * 100)}% × ({figure(weights / GB)} + "
+        f"{figure(kv / GB)}) GB = {figure(overhead / GB)} GB (activations, CUDA context, "
+        "fragmentation)"
     )
     steps.append(
-        f"Total = {fmt(weights / GB)} + {fmt(kv / GB)} + {fmt(overhead / GB)} "
-        f"= {fmt(total / GB)} GB"
+        f"Total = {figure(weights / GB)} + {figure(kv / GB)} + {figure(overhead / GB)} "
+        f"= {figure(total / GB)} GB"
     )
     outputs: dict[str, object] = {
         "weights_gb": weights / GB,
@@ -133,8 +137,8 @@ def gpu_memory(inp: GpuMemoryInput) -> CalcResult:
         usable = gpu.memory_gb * inp.usable_fraction
         needed = max(1, math.ceil(total / GB / usable - 1e-9))
         steps.append(
-            f"GPUs = ⌈{fmt(total / GB)} GB / ({fmt(gpu.memory_gb)} GB × "
-            f"{fmt(inp.usable_fraction)} usable = {fmt(usable)} GB)⌉ = {needed} × {gpu.name}"
+            f"GPUs = ⌈{figure(total / GB)} GB / ({fmt(gpu.memory_gb)} GB × "
+            f"{fmt(inp.usable_fraction)} usable = {figure(usable)} GB)⌉ = {needed} × {gpu.name}"
         )
         outputs.update(gpu_memory_gb=gpu.memory_gb, usable_per_gpu_gb=usable, gpus_needed=needed)
         power_of_two = 1 << (needed - 1).bit_length()
@@ -177,9 +181,19 @@ GPU_MEMORY = Calculator(
     description="Weights + KV cache + overhead for a model, batch and context, and how many GPUs.",
     input_type=GpuMemoryInput,
     compute=gpu_memory,
+    outputs={
+        "weights_gb": Output("Weights", "GB"),
+        "kv_cache_per_token_mb": Output("KV cache per token", "MB"),
+        "kv_cache_gb": Output("KV cache", "GB"),
+        "overhead_gb": Output("Overhead", "GB"),
+        "total_gb": Output("Total memory", "GB"),
+        "gpu_memory_gb": Output("Memory per GPU", "GB"),
+        "usable_per_gpu_gb": Output("Usable per GPU", "GB"),
+        "gpus_needed": Output("GPUs needed", "GPUs"),
+    },
     fields=(
         choice("model", "Model preset", tuple(MODELS), None, PRESET_HELP),
-        number("params", "Parameters", "params", None, "Total parameter count, e.g. 7e9."),
+        number("params", "Parameters", "params", None, "Total parameter count, e.g. 7e9 or 7B."),
         choice("precision", "Weight precision", PRECISIONS, "fp16", "Weights' number format."),
         choice(
             "kv_precision",

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from archprep.calculators.base import (
     CalcResult,
     Calculator,
+    Output,
     check_range,
+    figure,
     fmt,
     input_dict,
+    near_whole,
     number,
     numbers,
 )
@@ -49,7 +52,7 @@ def parallel_availability(parts: list[float]) -> float:
 
 
 def _pct(a: float) -> str:
-    return f"{fmt(a * 100)}%"
+    return f"{near_whole(a * 100, 100.0)}%"
 
 
 def _headline(inp: AvailabilityInput, combined: float | None, steps: list[str]) -> float | None:
@@ -75,20 +78,20 @@ def availability(inp: AvailabilityInput) -> CalcResult:
     combined: float | None = None
     s = series_availability(series)
     if series:
-        steps.append(f"Series = {' × '.join(fmt(a) for a in series)} = {fmt(s)} = {_pct(s)}")
+        steps.append(f"Series = {' × '.join(fmt(a) for a in series)} = {near_whole(s)} = {_pct(s)}")
         outputs["series_availability"] = s
         combined = s
     if parallel:
         p = parallel_availability(parallel)
         factors = " × ".join(f"(1 − {fmt(a)})" for a in parallel)
-        steps.append(f"Parallel = 1 − {factors} = {fmt(p)} = {_pct(p)}")
+        steps.append(f"Parallel = 1 − {factors} = {near_whole(p)} = {_pct(p)}")
         outputs["parallel_availability"] = p
         notes.append("Parallel assumes independent failures; shared dependencies break that.")
         combined = p if combined is None else combined * p
         if series:
             steps.append(
                 f"Combined (the parallel group as one more component in series) = "
-                f"{fmt(s)} × {fmt(p)} = {fmt(combined)}"
+                f"{near_whole(s)} × {near_whole(p)} = {near_whole(combined)} = {_pct(combined)}"
             )
             outputs["combined_availability"] = combined
     if inp.mtbf_hours is not None or inp.mttr_hours is not None:
@@ -99,7 +102,7 @@ def availability(inp: AvailabilityInput) -> CalcResult:
         m = inp.mtbf_hours / (inp.mtbf_hours + inp.mttr_hours)
         steps.append(
             f"MTBF / (MTBF + MTTR) = {fmt(inp.mtbf_hours)} / ({fmt(inp.mtbf_hours)} + "
-            f"{fmt(inp.mttr_hours)}) = {fmt(m)} = {_pct(m)}"
+            f"{fmt(inp.mttr_hours)}) = {near_whole(m)} = {_pct(m)}"
         )
         outputs["mtbf_availability"] = m
         combined = m if combined is None else combined
@@ -119,12 +122,12 @@ def availability(inp: AvailabilityInput) -> CalcResult:
     outputs["downtime_min_per_week"] = down * HOURS["week"] * 60
     outputs["downtime_s_per_day"] = down * HOURS["day"] * 3600
     steps.append(
-        f"Downtime at {_pct(a)}: {fmt(down)} × 8,760 h = {fmt(down * 8760)} h/year "
-        f"= {fmt(down * 8760 * 60)} min/year"
+        f"Downtime at {_pct(a)}: {figure(down)} × 8,760 h = {figure(down * 8760)} h/year "
+        f"= {figure(down * 8760 * 60)} min/year"
     )
     steps.append(
-        f"Per month (730 h) {fmt(down * 730 * 60)} min, per week (168 h) "
-        f"{fmt(down * 168 * 60)} min, per day {fmt(down * 86400)} s"
+        f"Per month (730 h) {figure(down * 730 * 60)} min, per week (168 h) "
+        f"{figure(down * 168 * 60)} min, per day {figure(down * 86400)} s"
     )
     notes.append("A year is 8,760 h (365 days); a month is 730 h (8,760 / 12).")
     return CalcResult(
@@ -154,10 +157,24 @@ AVAILABILITY = Calculator(
     description="Series and parallel availability, MTBF/MTTR, and downtime per year/month/week/day.",
     input_type=AvailabilityInput,
     compute=availability,
+    outputs={
+        "series_availability": Output("Series availability", "", "availability"),
+        "parallel_availability": Output("Parallel availability", "", "availability"),
+        "combined_availability": Output("Combined availability", "", "availability"),
+        "mtbf_availability": Output("Availability from MTBF and MTTR", "", "availability"),
+        "availability": Output("Availability", "", "availability"),
+        "availability_pct": Output("Availability", "%", "percent"),
+        "nines": Output("Nines"),
+        "downtime_h_per_year": Output("Downtime per year", "h"),
+        "downtime_min_per_year": Output("Downtime per year", "min"),
+        "downtime_min_per_month": Output("Downtime per month", "min"),
+        "downtime_min_per_week": Output("Downtime per week", "min"),
+        "downtime_s_per_day": Output("Downtime per day", "s"),
+    },
     fields=(
         numbers("series", "Components in series", "% or fraction", "All must be up: 99.9, 99.95."),
         numbers("parallel", "Redundant components", "% or fraction", "Any one up: 99, 99."),
-        number("target", "Availability", "% or fraction", None, "Downtime for this, e.g. 99.9."),
+        number("target", "Availability", "% or fraction", None, "Downtime for this: 99.9%."),
         number("nines", "Number of nines", "nines", None, "3 = 99.9%."),
         number("mtbf_hours", "MTBF", "hours", None, "Mean time between failures."),
         number("mttr_hours", "MTTR", "hours", None, "Mean time to recover."),

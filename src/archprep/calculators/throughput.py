@@ -8,14 +8,18 @@ from dataclasses import dataclass, field
 from archprep.calculators.base import (
     CalcResult,
     Calculator,
+    Output,
     check_range,
+    figure,
     fmt,
     input_dict,
     integer,
     number,
+    parse_value,
+    plural,
     texts,
 )
-from archprep.errors import UsageError
+from archprep.errors import UsageError, UserError
 
 MAX_MS = 1e7  # ~2.8 hours: longer is not a request latency
 
@@ -36,16 +40,16 @@ class ThroughputInput:
 
 
 def parse_stages(items: list[str]) -> list[tuple[str, float]]:
-    """``["retrieve=80", "generate=900"]`` -> ``[("retrieve", 80.0), ("generate", 900.0)]``."""
+    """``["retrieve=80", "generate=1.2 s"]`` -> ``[("retrieve", 80.0), ("generate", 1200.0)]``."""
     out: list[tuple[str, float]] = []
     for item in items:
         name, sep, ms = item.replace(":", "=").partition("=")
         try:
-            value = float(ms)
-        except ValueError:
+            value = parse_value(ms.strip(), "ms", "--stage") if ms.strip() else math.nan
+        except UserError:
             value = math.nan
         if not sep or not name.strip() or not math.isfinite(value):
-            raise UsageError(f"--stage {item!r} must look like name=ms, e.g. retrieve=80")
+            raise UsageError(f"--stage {item!r}: write each stage as name=ms, e.g. retrieve=80")
         check_range("stage", value, low=0, high=MAX_MS, low_open=False, hint=f"in {item!r}")
         out.append((name.strip(), value))
     return out
@@ -69,25 +73,25 @@ def _validate(inp: ThroughputInput) -> None:
     if (inp.tokens_per_s is None) != (inp.output_tokens is None):
         raise UsageError("--tokens-per-s and --output-tokens go together (LLM replica capacity)")
     if inp.budget_ms is not None and not inp.stages:
-        raise UsageError("--budget-ms needs the stages: --stage retrieve=80 --stage generate=900")
+        raise UsageError("--budget-ms needs the pipeline stages, e.g. retrieve=80, generate=900")
 
 
 def _pod_capacity(inp: ThroughputInput, steps: list[str]) -> float | None:
     if inp.pod_rps is not None:
-        steps.append(f"Per-pod capacity = {fmt(inp.pod_rps)} RPS (measured, --pod-rps)")
+        steps.append(f"Per-pod capacity = {fmt(inp.pod_rps)} RPS (measured)")
         return inp.pod_rps
     if inp.tokens_per_s is not None and inp.output_tokens is not None:
         cap = inp.tokens_per_s / inp.output_tokens
         steps.append(
             f"Per-replica capacity = {fmt(inp.tokens_per_s)} tokens/s / "
-            f"{fmt(inp.output_tokens)} output tokens per request = {fmt(cap)} RPS"
+            f"{fmt(inp.output_tokens)} output tokens per request = {figure(cap)} RPS"
         )
         return cap
     if inp.latency_ms is not None:
         cap = inp.concurrency_per_pod / (inp.latency_ms / 1000)
         steps.append(
             f"Per-pod capacity = {inp.concurrency_per_pod} concurrent / "
-            f"{fmt(inp.latency_ms / 1000)} s = {fmt(cap)} RPS"
+            f"{fmt(inp.latency_ms / 1000)} s = {figure(cap)} RPS"
         )
         return cap
     return None
@@ -104,7 +108,7 @@ def throughput(inp: ThroughputInput) -> CalcResult:
         in_flight = inp.rps * inp.latency_ms / 1000
         steps.append(
             f"Little's law: in flight = {fmt(inp.rps)} req/s × {fmt(inp.latency_ms / 1000)} s "
-            f"= {fmt(in_flight)} concurrent requests"
+            f"= {figure(in_flight)} concurrent requests"
         )
         outputs["concurrency_requests"] = in_flight
     capacity = _pod_capacity(inp, steps)
@@ -114,44 +118,45 @@ def throughput(inp: ThroughputInput) -> CalcResult:
         usable = capacity * inp.utilisation
         replicas = max(1, math.ceil(inp.rps / usable - 1e-9))
         steps.append(
-            f"Replicas = ⌈{fmt(inp.rps)} RPS / ({fmt(capacity)} × {fmt(inp.utilisation * 100)}% "
-            f"target utilisation = {fmt(usable)} RPS)⌉ = {replicas}"
+            f"Replicas = ⌈{fmt(inp.rps)} RPS / ({figure(capacity)} × "
+            f"{fmt(inp.utilisation * 100)}% target utilisation = {figure(usable)} RPS)⌉ "
+            f"= {replicas}"
         )
         outputs["replicas_needed"] = replicas
         notes.append("Add N+1 (or a zone's worth) on top so a failure or a deploy keeps the SLO.")
     if inp.fanout is not None:
         p_slow = 1 - inp.fast_fraction**inp.fanout
         steps.append(
-            f"Fan-out: P(at least one of {inp.fanout} calls slow) = 1 − "
-            f"{fmt(inp.fast_fraction)}^{inp.fanout} = {fmt(p_slow)} = {fmt(p_slow * 100)}% "
-            "of requests"
+            f"Fan-out: P(at least one of {plural(inp.fanout, 'call')} slow) = 1 − "
+            f"{fmt(inp.fast_fraction)}^{inp.fanout} = {figure(p_slow)} = "
+            f"{figure(p_slow * 100)}% of requests"
         )
         outputs["fanout_slow_probability"] = p_slow
         outputs["fanout_slow_pct"] = p_slow * 100
     if stages:
         total = sum(ms for _, ms in stages)
         parts = " + ".join(f"{name} {fmt(ms)}" for name, ms in stages)
-        steps.append(f"Pipeline latency = {parts} = {fmt(total)} ms")
+        steps.append(f"Pipeline latency = {parts} = {figure(total)} ms")
         outputs["stages_total_ms"] = total
         if inp.budget_ms is not None:
             slack = inp.budget_ms - total
             verdict = "within budget" if slack >= 0 else "OVER budget"
             steps.append(
-                f"Slack = {fmt(inp.budget_ms)} ms budget − {fmt(total)} ms = {fmt(slack)} ms "
-                f"({verdict})"
+                f"Slack = {fmt(inp.budget_ms)} ms budget − {figure(total)} ms = "
+                f"{figure(slack)} ms ({verdict})"
             )
             outputs["budget_ms"] = inp.budget_ms
             outputs["slack_ms"] = slack
             outputs["within_budget"] = slack >= 0
             name, worst = max(stages, key=lambda s: s[1])
             notes.append(
-                f"Largest stage: {name} at {fmt(worst)} ms ({fmt(100 * worst / inp.budget_ms)}% "
-                "of the budget); budget percentiles, not means: p99s do not add up to the p99."
+                f"Largest stage: {name} at {fmt(worst)} ms ({figure(100 * worst / inp.budget_ms)}%"
+                " of the budget); budget percentiles, not means: p99s do not add up to the p99."
             )
     if not steps:
         raise UsageError(
             "nothing to compute: give --rps with --latency-ms (or --pod-rps, or --tokens-per-s "
-            "and --output-tokens), --fanout, or --stage name=ms"
+            "and --output-tokens), --fanout, or pipeline stages as name=ms"
         )
     return CalcResult(
         name="throughput",
@@ -182,6 +187,17 @@ THROUGHPUT = Calculator(
     description="Little's law, replicas for a target RPS, fan-out tail latency, latency budget slack.",
     input_type=ThroughputInput,
     compute=throughput,
+    outputs={
+        "concurrency_requests": Output("Requests in flight", "requests"),
+        "pod_capacity_rps": Output("Capacity per pod", "req/s"),
+        "replicas_needed": Output("Replicas needed", "pods"),
+        "fanout_slow_probability": Output("Requests that meet a slow call", "fraction"),
+        "fanout_slow_pct": Output("Requests that meet a slow call", "%"),
+        "stages_total_ms": Output("Pipeline latency", "ms"),
+        "budget_ms": Output("Latency budget", "ms"),
+        "slack_ms": Output("Slack", "ms"),
+        "within_budget": Output("Within budget"),
+    },
     fields=(
         number("rps", "Target load", "req/s", None, "Arrival rate to serve."),
         number(

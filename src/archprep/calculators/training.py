@@ -7,13 +7,16 @@ from dataclasses import dataclass, replace
 from archprep.calculators.base import (
     CalcResult,
     Calculator,
+    Output,
     check_choice,
     check_range,
     choice,
+    figure,
     fmt,
     input_dict,
     integer,
     number,
+    plural,
 )
 from archprep.calculators.memory import PRECISIONS, PRESET_HELP
 from archprep.calculators.presets import (
@@ -39,9 +42,9 @@ OPTIMIZERS: dict[str, tuple[float, float, float, str]] = {
 CHECKPOINTING = ("none", "selective", "full")
 SHARDED = (
     "nothing",
-    "optimizer states",
-    "optimizer states and gradients",
-    "optimizer states, gradients and weights",
+    "the optimizer states",
+    "the gradients and optimizer states",
+    "the weights, gradients and optimizer states",
 )
 
 
@@ -85,14 +88,14 @@ def _activation_step(inp: TrainingMemoryInput, acts: float) -> str:
         "none": f"{s} seq × {b} batch × {h} hidden × (34 + 5 × {a} heads × {s} / {h})",
     }[inp.checkpointing]
     return (
-        f"Activations = {inp.layers} layers × {per_layer} B = {fmt(acts / GB)} GB "
+        f"Activations = {inp.layers} layers × {per_layer} B = {figure(acts / GB)} GB "
         f"(checkpointing: {inp.checkpointing})"
     )
 
 
 def _validate(inp: TrainingMemoryInput) -> TrainingMemoryInput:
     if inp.params is None:
-        raise UsageError("--params is required (e.g. --params 7e9), or pick a --model preset")
+        raise UsageError("give --params (e.g. 7e9 or 7B) or pick a --model")
     check_range("params", inp.params, low=0, high=MAX_PARAMS, hint="give the count, e.g. 7e9")
     check_range("seq_len", inp.seq_len, low=0, high=MAX_SEQ, hint="tokens per sequence, e.g. 2048")
     check_range("batch", inp.batch, low=0, high=MAX_BATCH, hint="micro-batch per GPU, e.g. 4")
@@ -121,7 +124,7 @@ def training_memory(inp: TrainingMemoryInput) -> CalcResult:
     w_b, g_b, o_b, o_text = OPTIMIZERS[inp.optimizer]
     notes = ["GB are decimal: 1 GB = 1e9 bytes."]
     if preset:
-        notes.append(f"--model {preset.name} filled params, layers, hidden and heads.")
+        notes.append(f"The {preset.name} preset filled the parameters and shape left empty.")
     steps: list[str] = []
     if inp.trainable_fraction < 1:
         base_b = precision_bytes("base_precision", inp.base_precision)
@@ -130,25 +133,28 @@ def training_memory(inp: TrainingMemoryInput) -> CalcResult:
         weights = frozen + trainable * w_b
         steps.append(
             f"LoRA: frozen base = {fmt(inp.params)} × {fmt(base_b)} B ({inp.base_precision}) "
-            f"= {fmt(frozen / GB)} GB; adapters = {fmt(inp.trainable_fraction)} × params "
-            f"= {fmt(trainable)} trainable params"
+            f"= {figure(frozen / GB)} GB; adapters = {fmt(inp.trainable_fraction)} × params "
+            f"= {figure(trainable)} trainable params"
         )
         steps.append(
-            f"Weights = {fmt(frozen / GB)} GB + {fmt(trainable)} × {fmt(w_b)} B "
-            f"= {fmt(weights / GB)} GB"
+            f"Weights = {figure(frozen / GB)} GB + {figure(trainable)} × {fmt(w_b)} B "
+            f"= {figure(weights / GB)} GB"
         )
     else:
         trainable = inp.params
         weights = inp.params * w_b
-        steps.append(f"Weights = {fmt(inp.params)} × {fmt(w_b)} B = {fmt(weights / GB)} GB")
+        steps.append(f"Weights = {fmt(inp.params)} × {fmt(w_b)} B = {figure(weights / GB)} GB")
     grads = trainable * g_b
     optim = trainable * o_b
     states = weights + grads + optim
-    steps.append(f"Gradients = {fmt(trainable)} × {fmt(g_b)} B = {fmt(grads / GB)} GB")
-    steps.append(f"Optimizer = {fmt(trainable)} × {fmt(o_b)} B ({o_text}) = {fmt(optim / GB)} GB")
+    steps.append(f"Gradients = {figure(trainable)} × {fmt(g_b)} B = {figure(grads / GB)} GB")
     steps.append(
-        f"Model states = {fmt(weights / GB)} + {fmt(grads / GB)} + {fmt(optim / GB)} "
-        f"= {fmt(states / GB)} GB ({fmt(w_b + g_b + o_b)} B per trained parameter)"
+        f"Optimizer = {figure(trainable)} × {fmt(o_b)} B ({o_text}) = {figure(optim / GB)} GB"
+    )
+    steps.append(
+        f"Model states = weights {figure(weights / GB)} + gradients {figure(grads / GB)} + "
+        f"optimizer {figure(optim / GB)} = {figure(states / GB)} GB "
+        f"({fmt(w_b + g_b + o_b)} B per trained parameter)"
     )
     n, stage = inp.gpus, inp.zero_stage
     w_gpu = weights / n if stage >= 3 else weights
@@ -156,11 +162,12 @@ def training_memory(inp: TrainingMemoryInput) -> CalcResult:
     o_gpu = optim / n if stage >= 1 else optim
     states_gpu = w_gpu + g_gpu + o_gpu
     steps.append(
-        f"ZeRO-{stage} over {n} GPU(s) shards {SHARDED[stage]}: {fmt(w_gpu / GB)} + "
-        f"{fmt(g_gpu / GB)} + {fmt(o_gpu / GB)} = {fmt(states_gpu / GB)} GB per GPU"
+        f"ZeRO-{stage} over {plural(n, 'GPU')} shards {SHARDED[stage]}: weights "
+        f"{figure(w_gpu / GB)} + gradients {figure(g_gpu / GB)} + optimizer "
+        f"{figure(o_gpu / GB)} = {figure(states_gpu / GB)} GB per GPU"
     )
     if stage and n == 1:
-        notes.append("ZeRO only saves memory with --gpus above 1.")
+        notes.append("ZeRO only saves memory with more than one data-parallel GPU.")
     if inp.layers and inp.hidden and inp.heads:
         acts = activation_bytes(
             inp.seq_len, inp.batch, inp.hidden, inp.heads, inp.layers, inp.checkpointing
@@ -168,10 +175,16 @@ def training_memory(inp: TrainingMemoryInput) -> CalcResult:
         steps.append(_activation_step(inp, acts))
     else:
         acts = 0.0
-        steps.append("Activations = 0 GB: give --model or --layers, --hidden and --heads")
+        steps.append(
+            "Activations = 0 GB: the architecture is not given (a model preset, or layers, "
+            "hidden size and attention heads)"
+        )
         notes.append("Activations not counted: the architecture was not given.")
     total = states_gpu + acts
-    steps.append(f"Per GPU = {fmt(states_gpu / GB)} + {fmt(acts / GB)} = {fmt(total / GB)} GB")
+    steps.append(
+        f"Per GPU = model states {figure(states_gpu / GB)} + activations {figure(acts / GB)} "
+        f"= {figure(total / GB)} GB"
+    )
     outputs: dict[str, object] = {
         "weights_gb": weights / GB,
         "gradients_gb": grads / GB,
@@ -185,7 +198,7 @@ def training_memory(inp: TrainingMemoryInput) -> CalcResult:
     if gpu:
         fits = total / GB <= gpu.memory_gb * 0.9
         steps.append(
-            f"{gpu.name}: {fmt(total / GB)} GB {'fits within' if fits else 'exceeds'} "
+            f"{gpu.name}: {figure(total / GB)} GB {'fits within' if fits else 'exceeds'} "
             f"90% of {fmt(gpu.memory_gb)} GB"
         )
         outputs.update(gpu_memory_gb=gpu.memory_gb, fits_on_gpu=fits)
@@ -224,9 +237,21 @@ TRAINING_MEMORY = Calculator(
     description="Weights, gradients, optimizer states (ZeRO 0–3, LoRA) and activations per GPU.",
     input_type=TrainingMemoryInput,
     compute=training_memory,
+    outputs={
+        "weights_gb": Output("Weights", "GB"),
+        "gradients_gb": Output("Gradients", "GB"),
+        "optimizer_gb": Output("Optimizer states", "GB"),
+        "model_states_gb": Output("Model states, all GPUs", "GB"),
+        "model_states_per_gpu_gb": Output("Model states per GPU", "GB"),
+        "activations_per_gpu_gb": Output("Activations per GPU", "GB"),
+        "total_per_gpu_gb": Output("Total per GPU", "GB"),
+        "trainable_params": Output("Trainable parameters", "params"),
+        "gpu_memory_gb": Output("GPU memory", "GB"),
+        "fits_on_gpu": Output("Fits in 90% of the GPU"),
+    },
     fields=(
         choice("model", "Model preset", tuple(MODELS), None, PRESET_HELP),
-        number("params", "Parameters", "params", None, "Total parameter count, e.g. 7e9."),
+        number("params", "Parameters", "params", None, "Total parameter count, e.g. 7e9 or 7B."),
         choice(
             "optimizer",
             "Optimizer",

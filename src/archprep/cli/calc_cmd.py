@@ -22,27 +22,10 @@ calc_app = typer.Typer(
 )
 app.add_typer(calc_app, name="calc")
 
-# Output keys end in their unit; the longest matching suffix wins.
-UNITS = (
-    ("_min_per_year", "min/year"),
-    ("_min_per_month", "min/month"),
-    ("_min_per_week", "min/week"),
-    ("_s_per_day", "s/day"),
-    ("_h_per_year", "h/year"),
-    ("_gb", "GB"),
-    ("_mb", "MB"),
-    ("_usd", "USD"),
-    ("_ms", "ms"),
-    ("_days", "days"),
-    ("_pct", "%"),
-    ("_nats", "nats"),
-    ("_bits", "bits"),
-    ("_rps", "req/s"),
-    ("_s", "s"),
-)
 JSON_HELP = "Print the result as JSON."
-# Whole-number options are parsed as floats so 4e3 works; the field spec rejects 1.5 with a
-# one-line error (exit 1) instead of a usage error.
+# Numeric options are taken as text and parsed by the calculator's field spec, so 7B, 8k,
+# $2.50, 99.9% and 1,000,000 work, and a value that is not a number gets the one-line
+# "error: --params ..." (exit 2) rather than Click's usage block.
 
 
 def _help(calc: Calculator, name: str) -> str:
@@ -61,21 +44,15 @@ def _help(calc: Calculator, name: str) -> str:
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value).lower()
+    """An input as it was given (inputs keep their digits; outputs are rounded for reading)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, int | float):
         return fmt(value)
     if isinstance(value, list):
         shown = ", ".join(_value(v) for v in value[:12])
         return shown + (f", … ({len(value)} values)" if len(value) > 12 else "")
     return str(value)
-
-
-def _label_unit(key: str) -> tuple[str, str]:
-    for suffix, unit in UNITS:
-        if key.endswith(suffix):
-            return key[: -len(suffix)].replace("_", " "), unit
-    return key.replace("_", " "), ""
 
 
 def render(result: CalcResult) -> Panel:
@@ -89,10 +66,14 @@ def render(result: CalcResult) -> Panel:
         label, unit = labels.get(name, (name.replace("_", " "), ""))
         inputs.add_row(Text(label, style="dim"), Text(_value(value)), Text(unit, style="dim"))
     outputs = Table.grid(padding=(0, 2))
-    for key, value in result.outputs.items():
-        label, unit = _label_unit(key)
-        outputs.add_row(Text(label), Text(_value(value), style="bold"), Text(unit, style="dim"))
-    parts: list[Any] = [
+    for label, value, unit in calc.shown_outputs(result):
+        outputs.add_row(Text(label), Text(value, style="bold"), Text(unit, style="dim"))
+    parts: list[Any] = []
+    if result.warnings:
+        parts.append(Text("Warnings", style="bold yellow"))
+        parts.extend(Text(f"! {warning}", style="yellow") for warning in result.warnings)
+        parts.append(Text(""))
+    parts += [
         Text("Inputs", style="bold"),
         inputs,
         Text("\nFormula", style="bold"),
@@ -143,19 +124,21 @@ GM = CALCULATORS["gpu-memory"]
 @calc_app.command("gpu-memory")
 def gpu_memory_cmd(
     model: str | None = typer.Option(None, help=_help(GM, "model")),
-    params: float | None = typer.Option(None, help=_help(GM, "params")),
+    params: str | None = typer.Option(None, metavar="<number>", help=_help(GM, "params")),
     precision: str | None = typer.Option(None, help=_help(GM, "precision")),
     kv_precision: str | None = typer.Option(None, help=_help(GM, "kv_precision")),
-    layers: float | None = typer.Option(None, metavar="<int>", help=_help(GM, "layers")),
-    hidden: float | None = typer.Option(None, metavar="<int>", help=_help(GM, "hidden")),
-    heads: float | None = typer.Option(None, metavar="<int>", help=_help(GM, "heads")),
-    kv_heads: float | None = typer.Option(None, metavar="<int>", help=_help(GM, "kv_heads")),
-    head_dim: float | None = typer.Option(None, metavar="<int>", help=_help(GM, "head_dim")),
-    seq_len: float | None = typer.Option(None, metavar="<int>", help=_help(GM, "seq_len")),
-    batch: float | None = typer.Option(None, metavar="<int>", help=_help(GM, "batch")),
-    overhead: float | None = typer.Option(None, help=_help(GM, "overhead")),
+    layers: str | None = typer.Option(None, metavar="<int>", help=_help(GM, "layers")),
+    hidden: str | None = typer.Option(None, metavar="<int>", help=_help(GM, "hidden")),
+    heads: str | None = typer.Option(None, metavar="<int>", help=_help(GM, "heads")),
+    kv_heads: str | None = typer.Option(None, metavar="<int>", help=_help(GM, "kv_heads")),
+    head_dim: str | None = typer.Option(None, metavar="<int>", help=_help(GM, "head_dim")),
+    seq_len: str | None = typer.Option(None, metavar="<int>", help=_help(GM, "seq_len")),
+    batch: str | None = typer.Option(None, metavar="<int>", help=_help(GM, "batch")),
+    overhead: str | None = typer.Option(None, metavar="<number>", help=_help(GM, "overhead")),
     gpu: str | None = typer.Option(None, help=_help(GM, "gpu")),
-    usable_fraction: float | None = typer.Option(None, help=_help(GM, "usable_fraction")),
+    usable_fraction: str | None = typer.Option(
+        None, metavar="<number>", help=_help(GM, "usable_fraction")
+    ),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """LLM serving memory: weights + KV cache (GQA-aware) + overhead, and GPUs needed."""
@@ -170,17 +153,19 @@ TM = CALCULATORS["training-memory"]
 @calc_app.command("training-memory")
 def training_memory_cmd(
     model: str | None = typer.Option(None, help=_help(TM, "model")),
-    params: float | None = typer.Option(None, help=_help(TM, "params")),
+    params: str | None = typer.Option(None, metavar="<number>", help=_help(TM, "params")),
     optimizer: str | None = typer.Option(None, help=_help(TM, "optimizer")),
-    layers: float | None = typer.Option(None, metavar="<int>", help=_help(TM, "layers")),
-    hidden: float | None = typer.Option(None, metavar="<int>", help=_help(TM, "hidden")),
-    heads: float | None = typer.Option(None, metavar="<int>", help=_help(TM, "heads")),
-    seq_len: float | None = typer.Option(None, metavar="<int>", help=_help(TM, "seq_len")),
-    batch: float | None = typer.Option(None, metavar="<int>", help=_help(TM, "batch")),
+    layers: str | None = typer.Option(None, metavar="<int>", help=_help(TM, "layers")),
+    hidden: str | None = typer.Option(None, metavar="<int>", help=_help(TM, "hidden")),
+    heads: str | None = typer.Option(None, metavar="<int>", help=_help(TM, "heads")),
+    seq_len: str | None = typer.Option(None, metavar="<int>", help=_help(TM, "seq_len")),
+    batch: str | None = typer.Option(None, metavar="<int>", help=_help(TM, "batch")),
     checkpointing: str | None = typer.Option(None, help=_help(TM, "checkpointing")),
-    zero_stage: float | None = typer.Option(None, metavar="<int>", help=_help(TM, "zero_stage")),
-    gpus: float | None = typer.Option(None, metavar="<int>", help=_help(TM, "gpus")),
-    trainable_fraction: float | None = typer.Option(None, help=_help(TM, "trainable_fraction")),
+    zero_stage: str | None = typer.Option(None, metavar="<int>", help=_help(TM, "zero_stage")),
+    gpus: str | None = typer.Option(None, metavar="<int>", help=_help(TM, "gpus")),
+    trainable_fraction: str | None = typer.Option(
+        None, metavar="<number>", help=_help(TM, "trainable_fraction")
+    ),
     base_precision: str | None = typer.Option(None, help=_help(TM, "base_precision")),
     gpu: str | None = typer.Option(None, help=_help(TM, "gpu")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
@@ -197,13 +182,13 @@ FL = CALCULATORS["flops"]
 @calc_app.command("flops")
 def flops_cmd(
     model: str | None = typer.Option(None, help=_help(FL, "model")),
-    params: float | None = typer.Option(None, help=_help(FL, "params")),
-    tokens: float | None = typer.Option(None, help=_help(FL, "tokens")),
+    params: str | None = typer.Option(None, metavar="<number>", help=_help(FL, "params")),
+    tokens: str | None = typer.Option(None, metavar="<number>", help=_help(FL, "tokens")),
     mode: str | None = typer.Option(None, help=_help(FL, "mode")),
     gpu: str | None = typer.Option(None, help=_help(FL, "gpu")),
-    peak_tflops: float | None = typer.Option(None, help=_help(FL, "peak_tflops")),
-    mfu: float | None = typer.Option(None, help=_help(FL, "mfu")),
-    gpus: float | None = typer.Option(None, metavar="<int>", help=_help(FL, "gpus")),
+    peak_tflops: str | None = typer.Option(None, metavar="<number>", help=_help(FL, "peak_tflops")),
+    mfu: str | None = typer.Option(None, metavar="<number>", help=_help(FL, "mfu")),
+    gpus: str | None = typer.Option(None, metavar="<int>", help=_help(FL, "gpus")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """FLOPs (6·N·D training, 2·N per token inference) and GPU-hours and days at an MFU."""
@@ -217,21 +202,27 @@ TP = CALCULATORS["throughput"]
 
 @calc_app.command("throughput")
 def throughput_cmd(
-    rps: float | None = typer.Option(None, help=_help(TP, "rps")),
-    latency_ms: float | None = typer.Option(None, help=_help(TP, "latency_ms")),
-    concurrency_per_pod: float | None = typer.Option(
+    rps: str | None = typer.Option(None, metavar="<number>", help=_help(TP, "rps")),
+    latency_ms: str | None = typer.Option(None, metavar="<number>", help=_help(TP, "latency_ms")),
+    concurrency_per_pod: str | None = typer.Option(
         None, metavar="<int>", help=_help(TP, "concurrency_per_pod")
     ),
-    pod_rps: float | None = typer.Option(None, help=_help(TP, "pod_rps")),
-    utilisation: float | None = typer.Option(None, help=_help(TP, "utilisation")),
-    tokens_per_s: float | None = typer.Option(None, help=_help(TP, "tokens_per_s")),
-    output_tokens: float | None = typer.Option(None, help=_help(TP, "output_tokens")),
-    fanout: float | None = typer.Option(None, metavar="<int>", help=_help(TP, "fanout")),
-    fast_fraction: float | None = typer.Option(None, help=_help(TP, "fast_fraction")),
+    pod_rps: str | None = typer.Option(None, metavar="<number>", help=_help(TP, "pod_rps")),
+    utilisation: str | None = typer.Option(None, metavar="<number>", help=_help(TP, "utilisation")),
+    tokens_per_s: str | None = typer.Option(
+        None, metavar="<number>", help=_help(TP, "tokens_per_s")
+    ),
+    output_tokens: str | None = typer.Option(
+        None, metavar="<number>", help=_help(TP, "output_tokens")
+    ),
+    fanout: str | None = typer.Option(None, metavar="<int>", help=_help(TP, "fanout")),
+    fast_fraction: str | None = typer.Option(
+        None, metavar="<number>", help=_help(TP, "fast_fraction")
+    ),
     stages: list[str] | None = typer.Option(
         None, "--stage", "--stages", help="A pipeline stage as name=ms; repeat the option."
     ),
-    budget_ms: float | None = typer.Option(None, help=_help(TP, "budget_ms")),
+    budget_ms: str | None = typer.Option(None, metavar="<number>", help=_help(TP, "budget_ms")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Little's law, replicas for a target RPS, fan-out tail latency and latency-budget slack."""
@@ -251,10 +242,10 @@ def availability_cmd(
     parallel: list[str] | None = typer.Option(
         None, help="A redundant replica (any one up suffices); repeat or comma-separate."
     ),
-    target: float | None = typer.Option(None, help=_help(AV, "target")),
-    nines: float | None = typer.Option(None, help=_help(AV, "nines")),
-    mtbf_hours: float | None = typer.Option(None, help=_help(AV, "mtbf_hours")),
-    mttr_hours: float | None = typer.Option(None, help=_help(AV, "mttr_hours")),
+    target: str | None = typer.Option(None, metavar="<number>", help=_help(AV, "target")),
+    nines: str | None = typer.Option(None, metavar="<number>", help=_help(AV, "nines")),
+    mtbf_hours: str | None = typer.Option(None, metavar="<number>", help=_help(AV, "mtbf_hours")),
+    mttr_hours: str | None = typer.Option(None, metavar="<number>", help=_help(AV, "mttr_hours")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Availability in series and parallel, MTBF/MTTR, and downtime per year/month/week/day."""
@@ -268,20 +259,32 @@ CO = CALCULATORS["cost"]
 
 @calc_app.command("cost")
 def cost_cmd(
-    gpus: float | None = typer.Option(None, help=_help(CO, "gpus")),
-    gpu_hourly: float | None = typer.Option(None, help=_help(CO, "gpu_hourly")),
-    hours: float | None = typer.Option(None, help=_help(CO, "hours")),
-    cpus: float | None = typer.Option(None, help=_help(CO, "cpus")),
-    cpu_hourly: float | None = typer.Option(None, help=_help(CO, "cpu_hourly")),
-    storage_gb: float | None = typer.Option(None, help=_help(CO, "storage_gb")),
-    storage_price: float | None = typer.Option(None, help=_help(CO, "storage_price")),
-    egress_gb: float | None = typer.Option(None, help=_help(CO, "egress_gb")),
-    egress_price: float | None = typer.Option(None, help=_help(CO, "egress_price")),
-    requests_per_month: float | None = typer.Option(None, help=_help(CO, "requests_per_month")),
-    tokens_per_month: float | None = typer.Option(None, help=_help(CO, "tokens_per_month")),
-    api_price_per_m: float | None = typer.Option(None, help=_help(CO, "api_price_per_m")),
-    tokens_per_s_per_gpu: float | None = typer.Option(None, help=_help(CO, "tokens_per_s_per_gpu")),
-    utilisation: float | None = typer.Option(None, help=_help(CO, "utilisation")),
+    gpus: str | None = typer.Option(None, metavar="<number>", help=_help(CO, "gpus")),
+    gpu_hourly: str | None = typer.Option(None, metavar="<number>", help=_help(CO, "gpu_hourly")),
+    hours: str | None = typer.Option(None, metavar="<number>", help=_help(CO, "hours")),
+    cpus: str | None = typer.Option(None, metavar="<number>", help=_help(CO, "cpus")),
+    cpu_hourly: str | None = typer.Option(None, metavar="<number>", help=_help(CO, "cpu_hourly")),
+    storage_gb: str | None = typer.Option(None, metavar="<number>", help=_help(CO, "storage_gb")),
+    storage_price: str | None = typer.Option(
+        None, metavar="<number>", help=_help(CO, "storage_price")
+    ),
+    egress_gb: str | None = typer.Option(None, metavar="<number>", help=_help(CO, "egress_gb")),
+    egress_price: str | None = typer.Option(
+        None, metavar="<number>", help=_help(CO, "egress_price")
+    ),
+    requests_per_month: str | None = typer.Option(
+        None, metavar="<number>", help=_help(CO, "requests_per_month")
+    ),
+    tokens_per_month: str | None = typer.Option(
+        None, metavar="<number>", help=_help(CO, "tokens_per_month")
+    ),
+    api_price_per_m: str | None = typer.Option(
+        None, metavar="<number>", help=_help(CO, "api_price_per_m")
+    ),
+    tokens_per_s_per_gpu: str | None = typer.Option(
+        None, metavar="<number>", help=_help(CO, "tokens_per_s_per_gpu")
+    ),
+    utilisation: str | None = typer.Option(None, metavar="<number>", help=_help(CO, "utilisation")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Monthly GPU/CPU/storage/egress cost, per 1k requests or 1M tokens, self-host break-even."""
@@ -313,8 +316,8 @@ def drift_cmd(
     actual_column: str | None = typer.Option(
         None, help="CSV column in --actual-csv when it differs from --column."
     ),
-    bins: float | None = typer.Option(None, metavar="<int>", help=_help(DR, "bins")),
-    epsilon: float | None = typer.Option(None, help=_help(DR, "epsilon")),
+    bins: str | None = typer.Option(None, metavar="<int>", help=_help(DR, "bins")),
+    epsilon: str | None = typer.Option(None, metavar="<number>", help=_help(DR, "epsilon")),
     json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """PSI, KL and Jensen-Shannon between two samples (values or CSV columns) or two histograms."""

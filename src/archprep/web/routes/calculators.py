@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from archprep.calculators import CALCULATORS, Calculator
+from archprep.calculators import CALCULATORS, CalcResult, Calculator
+from archprep.calculators.base import option
 from archprep.errors import UserError
 from archprep.store.questions import list_questions
 from archprep.web.deps import DB, CurrentViewer, page
+from archprep.web.filters import web_message
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,11 +33,32 @@ EXAMPLES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
+# CLI spellings that are not a field's own option, and the field they stand for.
+OPTION_ALIASES = {"--stage": "stages"}
+
+
 def friendly(calc: Calculator, message: str) -> str:
-    """Calculator errors name CLI options (``--kv-heads``); a form names its labels."""
-    for f in sorted(calc.fields, key=lambda f: -len(f.option)):
-        message = message.replace(f.option, f"“{f.label}”")
-    return message
+    """Calculator text names CLI options (``--kv-heads``); a form names its labels instead."""
+    options = {f.option: f.label for f in calc.fields}
+    for alias, name in OPTION_ALIASES.items():
+        if option(name) in options:
+            options[alias] = options[option(name)]
+    for flag in sorted(options, key=len, reverse=True):
+        flag_alone = rf"(?<![\w-]){re.escape(flag)}(?![\w-])"  # not --expected in --expected-csv
+        message = re.sub(flag_alone, f"“{options[flag]}”", message)
+    return web_message(message)  # any flag left (a CSV option, say) becomes plain words
+
+
+def shown(calc: Calculator, result: CalcResult) -> dict[str, Any]:
+    """What the result card shows: figures as tiles, sentences apart, steps in form words."""
+    rows = calc.shown_outputs(result)
+    return {
+        "tiles": [(label, value, unit) for label, value, unit in rows if " " not in value],
+        "sentences": [(label, value) for label, value, _ in rows if " " in value],
+        "steps": [friendly(calc, step) for step in result.steps],
+        "notes": [friendly(calc, note) for note in result.notes],
+        "warnings": [friendly(calc, warning) for warning in result.warnings],
+    }
 
 
 def related(session: DB, viewer_id: int, name: str) -> list[Any]:
@@ -54,10 +78,11 @@ def calculator(request: Request, session: DB, viewer: CurrentViewer, name: str) 
         raise HTTPException(404, f"no calculator {name!r}")
     known = {f.name for f in calc.fields}
     values = {k: v for k, v in request.query_params.items() if k in known}
-    result, error = None, None
+    result, error, view = None, None, None
     if "run" in request.query_params:
         try:
             result = calc.run({k: v for k, v in values.items() if v.strip()})
+            view = shown(calc, result)
         except UserError as exc:
             error = friendly(calc, str(exc))
     return page(
@@ -68,6 +93,7 @@ def calculator(request: Request, session: DB, viewer: CurrentViewer, name: str) 
         calc=calc,
         values=values,
         result=result,
+        view=view,
         error=error,
         example=EXAMPLES.get(name),
         questions=related(session, viewer.id, name),
