@@ -22,11 +22,11 @@ from archprep.drills import (
     drill_order,
     ensure_drills,
     fresh_seed,
-    parse_estimate,
     score_estimate,
     specs_for,
 )
 from archprep.errors import UserError
+from archprep.estimates import parse_estimate
 from archprep.scheduling import Grade
 from archprep.store import Store
 from archprep.store.questions import bank_version, sync_builtin

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from archprep.errors import UsageError, UserError
+from archprep.estimates import parse_estimate
 
 FieldKind = Literal["number", "integer", "choice", "text", "numbers", "texts"]
 
@@ -182,7 +183,6 @@ NUMBER_HINT = "a number such as 7e9, 7B, 8k, 1,000,000 or 0.5"
 
 def _refused(text: str, unit: str) -> bool:
     """Whether ``text`` carries a unit word of another kind than ``unit`` (drills' families)."""
-    from archprep.drills import parse_estimate  # drills imports this package: import late
 
     try:
         parse_estimate(text, unit)
@@ -234,7 +234,6 @@ def parse_value(text: str, unit: str, option: str) -> float:
     h or ms field, a % sign divides by 100 where the field takes a fraction, and a size, time
     or % where the field counts something else is refused. ``option`` names the field in errors.
     """
-    from archprep.drills import parse_estimate  # drills imports this package: import late
 
     try:
         return float(text)

@@ -16,12 +16,12 @@ from archprep.drills import (
     drill_order,
     ensure_drills,
     fresh_seed,
-    parse_estimate,
     save_attempt,
     score_estimate,
     specs_for,
 )
 from archprep.errors import UserError
+from archprep.estimates import parse_estimate
 from archprep.progress import get_attempt
 from archprep.scheduling import Grade, humanize_interval
 from archprep.store.cards import record_review
