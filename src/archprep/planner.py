@@ -3,12 +3,14 @@
 Everything here is a pure function of the user's cards, the target and ``now``. The plan is a
 day-by-day simulation with FSRS: each day takes the due reviews (most at-risk and most important
 first, an overdue backlog spread evenly over the days left), a written-practice or mock slot, and
-new cards at the pace that shows every unseen card before the interview, all within the daily
+new cards at the pace that shows every unseen card before the interview (never more than the
+user's new-cards-per-day allowance, which the flashcards page keeps to), all within the daily
 time budget. Simulated answers are rated Good, the expected outcome at ~90% retention.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import statistics
@@ -122,8 +124,11 @@ def resolve_role(text: str | None) -> RoleProfile:
     raise UsageError(f"--role must be one of {', '.join(ROLE_PROFILES)} (got {text!r})")
 
 
-def parse_weights(items: Iterable[str]) -> dict[str, float]:
-    """``["rag=3", "behavioral=0"]`` -> ``{"rag": 3.0, "behavioral": 0.0}`` (weights 0-10)."""
+def parse_weights(items: Iterable[str], label: str = "--weight") -> dict[str, float]:
+    """``["rag=3", "behavioral=0"]`` -> ``{"rag": 3.0, "behavioral": 0.0}`` (weights 0-10).
+
+    ``label`` names the input in the error: the CLI option, or the web form's field.
+    """
     out: dict[str, float] = {}
     for item in items:
         name, sep, raw = item.partition("=")
@@ -132,9 +137,23 @@ def parse_weights(items: Iterable[str]) -> dict[str, float]:
         except ValueError:
             value = math.nan
         if not sep or not name.strip() or not 0 <= value <= 10:
-            raise UsageError(f"--weight {item!r} must look like category=weight, weight 0-10")
+            raise UsageError(f"{label} {item!r} must look like category=weight, weight 0-10")
         out[name.strip()] = value
     return out
+
+
+def check_weights(weights: Mapping[str, float], categories: Iterable[str]) -> None:
+    """Refuse a weight for a category that does not exist: a typo would be saved and then
+    silently weigh nothing."""
+    known = sorted(set(categories))
+    for name in sorted(weights):
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UsageError(
+            f"there is no category {name!r} to weight; {hint}the categories are {', '.join(known)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -290,6 +309,17 @@ class Plan:
     recall_with_plan: float
     unseen_left: int  # weighted cards the plan could not introduce before the interview
     final: dict[str, CardMemory] = field(default_factory=dict)  # memories after the last day
+    new_per_day: int | None = None  # the allowance the plan kept to (None: no allowance given)
+    new_pace_needed: int = 0  # new cards a day that would show every unseen card in time
+
+    @property
+    def held_back_by_allowance(self) -> bool:
+        """True when the new-card allowance, not the time budget, is what leaves cards unseen."""
+        return (
+            self.new_per_day is not None
+            and self.unseen_left > 0
+            and self.new_pace_needed > self.new_per_day
+        )
 
     @property
     def days_left(self) -> int:
@@ -312,6 +342,8 @@ class Plan:
             "recall_now": round(self.recall_now, 4),
             "recall_with_plan": round(self.recall_with_plan, 4),
             "unseen_left": self.unseen_left,
+            "new_per_day": self.new_per_day,
+            "new_pace_needed": self.new_pace_needed,
             "categories": [c.as_dict() for c in self.categories],
             "today": self.today.as_dict(ids=True) if self.today else None,
             "days": [d.as_dict() for d in self.days],
@@ -393,8 +425,15 @@ def build_plan(
     *,
     timing: Timing | None = None,
     scheduler: Scheduler | None = None,
+    new_per_day: int | None = None,
+    new_today: int = 0,
 ) -> Plan:
-    """The forecast per category and a day-by-day plan from today to the day before the interview."""
+    """The forecast per category and a day-by-day plan from today to the day before the interview.
+
+    ``new_per_day`` is the user's daily allowance of new cards and ``new_today`` how many of it
+    today's studying has used: the plan never asks for more new cards than the flashcards page
+    will show. ``None`` leaves the pace uncapped.
+    """
     now = aware(now)
     timing = timing or Timing()
     sched = scheduler or make_scheduler()
@@ -413,17 +452,32 @@ def build_plan(
     )  # fmt: skip
     queue = [c.question_id for c in unseen]
     budget = target.daily_minutes * 60.0
+
+    def allowance(day: int) -> int | None:
+        if new_per_day is None:
+            return None
+        return max(0, new_per_day - (new_today if day == 0 else 0))
+
     days = [
-        _plan_day(sim, now + timedelta(days=d), days_left - d, queue, budget)
+        _plan_day(sim, now + timedelta(days=d), days_left - d, queue, budget, allowance(d))
         for d in range(days_left)
     ]
-    return _finish(cards, target, now, timing, sched, sim, days, len(queue))
+    plan = _finish(cards, target, now, timing, sched, sim, days, len(queue))
+    plan.new_per_day = new_per_day
+    plan.new_pace_needed = math.ceil(len(unseen) / days_left) if days_left else 0
+    return plan
 
 
 def _plan_day(
-    sim: _Simulation, at: datetime, remaining: int, queue: list[str], budget: float
+    sim: _Simulation,
+    at: datetime,
+    remaining: int,
+    queue: list[str],
+    budget: float,
+    new_allowed: int | None = None,
 ) -> DayPlan:
-    """One simulated day at ``at``; takes today's new cards off the front of ``queue``."""
+    """One simulated day at ``at``; takes today's new cards off the front of ``queue``
+    (at most ``new_allowed`` of them when the user has a daily allowance)."""
     day_start = _day_start(at)
     day_end = day_start + timedelta(days=1)
     plan = DayPlan(day_start.date())
@@ -448,7 +502,10 @@ def _plan_day(
     reserve = MOCK_MINUTES * 60.0 if plan.mock else 0.0
     if not plan.mock and budget >= 3 * PRACTICE_MINUTES * 60 and budget - spent >= 600:
         reserve = PRACTICE_MINUTES * 60.0
-    for qid in list(queue[: math.ceil(len(queue) / remaining)]):
+    pace = math.ceil(len(queue) / remaining)
+    if new_allowed is not None:
+        pace = min(pace, new_allowed)
+    for qid in list(queue[:pace]):
         if not take(qid, reserve):
             break
         plan.new.append(qid)
@@ -529,6 +586,7 @@ __all__ = [
     "Target",
     "Timing",
     "build_plan",
+    "check_weights",
     "cram_queue",
     "is_mock_day",
     "parse_weights",

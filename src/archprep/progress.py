@@ -104,6 +104,29 @@ def _category_totals(session: Session, user_id: int) -> dict[str, int]:
     return {str(cat): int(n) for cat, n in rows}
 
 
+def category_names(session: Session, user_id: int) -> list[str]:
+    """The categories of the questions the user can see, sorted."""
+    return sorted(_category_totals(session, user_id))
+
+
+def unseen_count(
+    session: Session, user_id: int, *, category: str | None = None, deck: str | None = None
+) -> int:
+    """Questions the user has never studied (new cards), optionally in one category or deck."""
+    seen = select(CardState.question_id).where(CardState.user_id == user_id)
+    stmt = (
+        select(func.count())
+        .select_from(QuestionRow)
+        .join(Deck, QuestionRow.deck_id == Deck.id)
+        .where(QuestionRow.retired.is_(False), visible_to(user_id), QuestionRow.id.not_in(seen))
+    )
+    if category:
+        stmt = stmt.where(QuestionRow.category == category)
+    if deck:
+        stmt = stmt.where(Deck.slug == deck)
+    return int(session.scalar(stmt) or 0)
+
+
 def _latest_scores(session: Session, user_id: int) -> dict[str, tuple[str, float]]:
     """question id -> (category, latest score 0-100) over the user's attempts."""
     rows = session.execute(

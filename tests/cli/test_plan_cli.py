@@ -86,6 +86,7 @@ def test_add_list_show_and_remove_targets(url: str) -> None:
         (["plan", "add", "--date", "2026-10-01"], "is in the past", 1),
         (["plan", "add", "--date", "2026-12-01", "--role", "wizard"], "--role must be one of", 2),
         (["plan", "remove", "99"], "no interview target with id 99", 1),
+        (["plan", "add", "--date", "2026-12-01", "--weight", "ragg=2"], "did you mean 'rag'", 2),
     ],
 )
 def test_user_errors_are_one_line(url: str, args: list[str], message: str, code: int) -> None:

@@ -37,6 +37,21 @@ A gateway <script>alert(document.cookie)</script> routes traffic between provide
 limits. [click me](javascript:alert(2)) <a href="javascript:alert(3)" onclick="alert(4)">here</a>
 <div onmouseover="alert(5)">hover</div>
 """
+WIDE = """## How would you log a fine-tuning run with MLflow, step by step?
+
+Log parameters once and metrics every step, then the model itself:
+
+```python
+with mlflow.start_run(run_name="llama3-lora-r16-with-a-very-long-run-name-that-does-not-wrap") as run:
+    mlflow.log_params({"model": "meta-llama/Meta-Llama-3-8B", "lora_r": 16, "lora_alpha": 32, "learning_rate": 2e-4})
+```
+
+| setting | value | why it matters for the run and how it changes the comparison between runs |
+| --- | --- | --- |
+| lora_r | 16 | a higher rank adds trainable parameters and memory, which changes the cost |
+
+Keep every run's id: compare with `mlflow.search_runs(filter_string="metrics.eval_accuracy_at_the_end > 0.9")`.
+"""
 FALLBACK = {"llm-platform/design-llm-api-99-9-uptime", "system-design/llm-gateway-provider-fallback",
             "llm-platform/provider-load-balancing-fallback"}  # fmt: skip
 
@@ -206,7 +221,7 @@ def test_untrusted_import_cannot_run_script(page: Any, tmp_path: Path, screens: 
     page.locator(".link-list a").first.click()
     page.wait_for_url(re.compile(r"/q/import/"))
     page.locator(".prose").hover()
-    page.locator(".prose a", has_text="here").click()  # a link stripped of its javascript: URL
+    page.locator(".prose a", has_text="click me").click()  # stripped of its javascript: URL
     page.wait_for_timeout(300)
     assert page.evaluate("document.scripts.length") == 1  # only app.js
     assert page.evaluate("[...document.querySelectorAll('*')].some(e => [...e.attributes]"
@@ -230,6 +245,42 @@ def test_phone_layout(browser: Any, server: Server, screens: Path, scheme: str) 
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
         if name in ("dashboard", "question", "study", "calculator", "progress", "search"):
             pg.screenshot(path=str(screens / f"phone-{scheme}-{name}.png"), full_page=False)
+    context.close()
+
+
+def test_phone_code_blocks_and_tables_scroll_inside_their_box(
+    browser: Any, server: Server, screens: Path, tmp_path: Path
+) -> None:
+    """At 390 px, with every answer open, a long code line or a wide table scrolls in its own
+    box and the page never scrolls sideways: the import preview, browse, a question, a deck's
+    list, flashcards and practice."""
+    deck = tmp_path / "wide-notes.md"
+    deck.write_text(WIDE, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=server.url)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+
+    def check(where: str) -> None:
+        pg.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
+        overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{where} scrolls sideways by {overflow}px on a phone"
+
+    pg.goto("/import")
+    pg.locator("#file").set_input_files(str(deck))
+    pg.get_by_role("button", name="Preview import").click()
+    pg.get_by_role("heading", name="Check before saving").wait_for()
+    check("the import preview")
+    assert pg.evaluate("[...document.querySelectorAll('.prose pre')]"
+                       ".some(p => p.scrollWidth > p.clientWidth)")  # fmt: skip
+    pg.screenshot(path=str(screens / "phone-import-preview-open.png"), full_page=False)
+    pg.get_by_role("button", name=re.compile(r"Import 1 question")).click()
+    pg.get_by_text("Import complete").wait_for()
+    [item] = httpx.get(f"{server.url}/api/questions", params={"deck": "wide-notes"}).json()["items"]
+    for path in [f"/browse/{item['category']}?deck=wide-notes", f"/q/{item['id']}",
+                 "/search?deck=wide-notes", "/study?deck=wide-notes&extra_new=1",
+                 f"/practice?id={item['id']}"]:  # fmt: skip
+        pg.goto(path)
+        check(path)
     context.close()
 
 

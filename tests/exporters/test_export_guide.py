@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -35,11 +36,12 @@ def test_core_concepts_weakest_category_and_question_first(
 ) -> None:
     store, user = progress_store
     core = section(build_guide(store, user, NOW), "Core concepts")
-    cats = re.findall(r"^### (\S+)", core, re.M)
+    cats = re.findall(r"^### (.+?)(?: — |$)", core, re.M)
     # rag: latest scores 35.5 and 72.25; mlops: 90; serving-infra: never attempted.
-    assert cats == ["rag", "mlops", "serving-infra"]
-    assert "### rag — average 54/100 over 2 attempted" in core
-    rag = core.split("### rag")[1].split("### mlops")[0]
+    # Headings use the display names the web UI shows, not the slugs.
+    assert cats == ["RAG", "MLOps", "Serving & infrastructure"]
+    assert "### RAG — average 54/100 over 2 attempted" in core
+    rag = core.split("### RAG")[1].split("### MLOps")[0]
     assert rag.index("Why rerank with a cross-encoder?") < rag.index("What is hybrid search?")
     assert "_(your last score: 36)_" in rag and "  - first point" in rag
 
@@ -113,3 +115,32 @@ def test_pdf_without_a_unicode_font_falls_back_to_latin1(tmp_path: Path) -> None
     text = PdfReader(tmp_path / "core.pdf").pages[0].extract_text()
     assert 'KV ~ 2 x layers -> theta grad "ok" ??' in text
     assert to_latin1("café ² ≤") == "café ² <="
+
+
+def test_a_question_in_two_decks_appears_once(progress_store: tuple[Store, int]) -> None:
+    from datetime import timedelta
+
+    from archprep.store.questions import get_or_create_deck, upsert_questions
+    from archprep.store.schema import AttemptRow
+    from tests.exporters.progress import bank
+
+    store, user = progress_store
+    originals = {q.id: q for q in bank()}
+    story, design = originals["behavioral/process"], originals["system-design/cache"]
+    with store.session.begin() as s:
+        for slug in ("notes", "more-notes"):
+            deck = get_or_create_deck(s, slug, owner_id=user, now=NOW)
+            copies = [
+                replace(story, id=f"import/{slug}/story", question=story.question.upper()),
+                replace(design, id=f"import/{slug}/cache", question=design.question + "  "),
+            ]
+            upsert_questions(s, deck, copies, NOW)
+        s.add(AttemptRow(user_id=user, question_id="import/notes/story", answer="My newest story.",
+                         score=88.0, grade={}, mode="practice", duration_s=30.0,
+                         created_at=NOW - timedelta(hours=1)))  # fmt: skip
+    guide = build_guide(store, user, NOW)
+    stories = section(guide, "STAR story bank")
+    assert stories.lower().count("### tell me about a time you fixed a team process.") == 1
+    assert "> My newest story." in stories  # the copy with the newest attempt is the one kept
+    design_part = section(guide, "System design practice")
+    assert design_part.count("### Design a semantic cache.") == 1

@@ -10,7 +10,7 @@ from fsrs import Card, Scheduler, State
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archprep.errors import UserError
+from archprep.errors import UsageError, UserError
 from archprep.planner import (
     MOCK_MINUTES,
     PRACTICE_MINUTES,
@@ -19,6 +19,7 @@ from archprep.planner import (
     Target,
     Timing,
     build_plan,
+    check_weights,
     cram_queue,
     is_mock_day,
     parse_weights,
@@ -270,6 +271,41 @@ def test_roles_and_weights() -> None:
         parse_weights(["rag"])
     for profile in ROLE_PROFILES.values():
         assert all(0 <= w <= 10 for w in profile.weights.values())
+
+
+def test_new_cards_keep_to_the_daily_allowance() -> None:
+    # 180 unseen cards over 28 days need 7 a day; the user allows 3, and 2 are used today.
+    cards = simulated_user(n=200, seen=20)
+    target = Target(INTERVIEW, daily_minutes=600)
+    free = build_plan(cards, target, NOW)
+    assert max(len(d.new) for d in free.days) == 7 and free.unseen_left == 0
+    assert not free.held_back_by_allowance and free.new_per_day is None
+    capped = build_plan(cards, target, NOW, new_per_day=3, new_today=2)
+    assert len(capped.days[0].new) == 1
+    assert all(len(d.new) <= 3 for d in capped.days[1:])
+    assert sum(len(d.new) for d in capped.days) == 1 + 27 * 3
+    assert capped.unseen_left == 180 - 82 and capped.new_pace_needed == 7
+    assert capped.held_back_by_allowance
+    data = capped.as_dict()
+    assert data["new_per_day"] == 3 and data["new_pace_needed"] == 7
+    assert data["today"]["new"] == 1
+
+
+def test_a_short_time_budget_is_not_blamed_on_the_allowance() -> None:
+    plan = build_plan(simulated_user(n=200, seen=20), Target(INTERVIEW, daily_minutes=5), NOW,
+                      new_per_day=100)  # fmt: skip
+    assert plan.unseen_left > 0 and not plan.held_back_by_allowance
+
+
+def test_a_weight_for_a_category_that_does_not_exist_is_refused() -> None:
+    check_weights({"rag": 3.0, "behavioral": 0.0}, CATEGORIES)
+    with pytest.raises(UsageError, match=r"no category 'notacat' to weight; the categories are "
+                                         r"agents, behavioral, llm-platform, rag"):  # fmt: skip
+        check_weights({"rag": 2.0, "notacat": 2.0}, CATEGORIES)
+    with pytest.raises(UsageError, match="did you mean 'agents'"):
+        check_weights({"agent": 2.0}, CATEGORIES)
+    with pytest.raises(UsageError, match="^weight 'rag' must look like category=weight"):
+        parse_weights(["rag"], label="weight")
 
 
 def test_cram_queue_picks_the_most_at_risk_seen_cards() -> None:

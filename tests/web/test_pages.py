@@ -373,3 +373,18 @@ def test_feedback_names_a_red_flag_with_its_sentence(client: TestClient) -> None
     page = _graded_page(client, token, "behavioral/led-production-incident", answer, 90)
     assert "Red flags" in page
     assert "blames others instead of owning the outcome: “It turned out to be human error" in page
+
+
+@pytest.mark.parametrize("path", ["/", f"/q/{QID}", "/browse/rag", "/search?q=drift", "/api/stats"])
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert "content-security-policy" in head.headers
+
+
+def test_head_of_a_missing_page_is_a_404(client: TestClient) -> None:
+    head = client.head("/q/no/such-question")
+    assert head.status_code == 404 and head.content == b""

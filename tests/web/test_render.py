@@ -84,7 +84,7 @@ def test_charts_are_svg_without_styles_or_scripts() -> None:
     for svg in (bars, line, ring):
         assert svg.startswith("<svg") and "style=" not in svg and "<script" not in svg
     assert bars.count('class="r-good"') == 9  # the zero day draws an empty marker instead
-    assert "42%" in ring and line.count("<circle") == 10
+    assert "42%" in ring and line.count('class="dot"') == 10
     assert str(charts.meter(None, "x")).count("<rect") == 1
 
 

@@ -44,6 +44,31 @@ def load_topics() -> dict[str, dict[str, str]]:
 
 TOPICS = load_topics()
 CATEGORIES = tuple(TOPICS)
+# Display names, wherever a category is shown to people (pages, the prep guide).
+CATEGORY_TITLES = {
+    "ml-fundamentals": "ML fundamentals",
+    "deep-learning": "Deep learning",
+    "transformers-llms": "Transformers & LLMs",
+    "rag": "RAG",
+    "fine-tuning": "Fine-tuning",
+    "agents": "Agents",
+    "vector-search": "Vector search",
+    "mlops": "MLOps",
+    "serving-infra": "Serving & infrastructure",
+    "llm-platform": "LLM platform",
+    "responsible-ai": "Responsible AI",
+    "system-design": "ML system design",
+    "troubleshooting": "Troubleshooting",
+    "strategy-leadership": "Strategy & leadership",
+    "behavioral": "Behavioral",
+    "rapid-fire": "Rapid fire",
+    "ask-them": "Questions to ask them",
+}
+
+
+def category_title(slug: str) -> str:
+    """A category's display name; an imported one gets its slug in words."""
+    return CATEGORY_TITLES.get(slug) or slug.replace("-", " ").replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

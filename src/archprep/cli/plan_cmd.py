@@ -128,7 +128,14 @@ def plan_cmd(
     user = _user(actx)
     target = _choose_target(actx, user, when, role, minutes, goal)
     with actx.store().session() as session:
-        plan = plan_for(session, user, target, actx.now(), actx.settings.desired_retention)
+        plan = plan_for(
+            session,
+            user,
+            target,
+            actx.now(),
+            actx.settings.desired_retention,
+            new_per_day=actx.settings.new_cards_per_day,  # what `archprep study` shows a day
+        )
     if json_out:
         print_json(plan.as_dict())
         return

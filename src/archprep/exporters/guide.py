@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archprep.bank.model import DESIGN_STEPS, STAR_PARTS, Question
+from archprep.bank.model import DESIGN_STEPS, STAR_PARTS, Question, category_title
 from archprep.errors import UserError
 from archprep.exporters.cheatsheet import CHEAT_SHEET, WHITEBOARD
 from archprep.store import Store
@@ -79,6 +79,30 @@ def load_progress(session: Session, user_id: int) -> Progress:
     return Progress(latest, missed, lapses, len(rows))
 
 
+def _same_text(question: str) -> str:
+    """A question's words, case and punctuation ignored: how duplicates across decks match."""
+    return " ".join(re.sub(r"[^\w\s]", " ", question.casefold()).split())
+
+
+def distinct_questions(questions: list[Question], p: Progress) -> list[Question]:
+    """One question per text when the same question sits in several decks (the built-in bank
+    and an import, or two imports): the copy with the newest attempt, else the built-in one,
+    else the first. Order is kept."""
+
+    def preference(q: Question) -> tuple[int, datetime, int]:
+        seen = p.latest.get(q.id)
+        newest = seen.created_at if seen else datetime.min
+        return (seen is not None, newest, q.deck == "builtin")
+
+    best: dict[str, Question] = {}
+    for q in questions:
+        key = _same_text(q.question)
+        if key not in best or preference(q) > preference(best[key]):
+            best[key] = q
+    kept = {id(q) for q in best.values()}
+    return [q for q in questions if id(q) in kept]
+
+
 def _weakness(q: Question, p: Progress) -> tuple[float, int, str]:
     seen = p.latest.get(q.id)
     return (seen.score if seen else 101.0, -p.lapses.get(q.id, 0), q.id)
@@ -122,7 +146,7 @@ def _core(questions: list[Question], p: Progress, per_category: int) -> list[str
             if scores
             else ""
         )
-        out += ["", f"### {cat}{avg}", ""]
+        out += ["", f"### {category_title(cat)}{avg}", ""]
         for q in sorted(by_cat[cat], key=lambda q: _weakness(q, p))[:per_category]:
             out += [f"- **{q.question}**{_score_note(q, p)}", *_points(q)]
     return out
@@ -224,10 +248,11 @@ def build_guide(
         progress = load_progress(session, user_id)
         user = session.get(User, user_id)
     name = user.username if user else "you"
+    unique = distinct_questions(questions, progress)
     bodies = [
-        _pitch(), _core(questions, progress, per_category), _design(questions, progress),
-        _tools(questions, progress), _strategy(questions, progress), _stories(questions, progress),
-        _weak(questions, progress), _ask(questions), [CHEAT_SHEET],
+        _pitch(), _core(unique, progress, per_category), _design(unique, progress),
+        _tools(unique, progress), _strategy(unique, progress), _stories(unique, progress),
+        _weak(questions, progress), _ask(unique), [CHEAT_SHEET],
     ]  # fmt: skip
     when = now.astimezone(UTC).date().isoformat()
     out = [

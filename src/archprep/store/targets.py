@@ -16,16 +16,28 @@ from archprep.planner import (
     Target,
     Timing,
     build_plan,
+    check_weights,
     pull_in_due,
     resolve_role,
     timing_from_history,
 )
 from archprep.scheduling import CardMemory, aware, make_scheduler
-from archprep.store.cards import memory_of
+from archprep.store.cards import memory_of, new_introduced_today
 from archprep.store.questions import visible_to
 from archprep.store.schema import CardState, Deck, InterviewTargetRow, QuestionRow, ReviewLogRow
 
 TIMED_REVIEWS = 500  # the most recent logged durations the medians are taken from
+
+
+def visible_categories(session: Session, user_id: int) -> list[str]:
+    """The categories of the questions the user can see."""
+    stmt = (
+        select(QuestionRow.category)
+        .join(Deck, QuestionRow.deck_id == Deck.id)
+        .where(QuestionRow.retired.is_(False), visible_to(user_id))
+        .distinct()
+    )
+    return sorted(session.scalars(stmt))
 
 
 def add_target(
@@ -52,6 +64,8 @@ def add_target(
         raise UserError(f"daily minutes must be between 5 and 600 (got {daily_minutes})")
     if not 0.5 <= target_recall <= 0.99:
         raise UserError(f"the target recall must be between 0.5 and 0.99 (got {target_recall})")
+    if weights:
+        check_weights(weights, visible_categories(session, user_id))
     profile = resolve_role(role)
     row = InterviewTargetRow(
         user_id=user_id,
@@ -139,15 +153,27 @@ def review_timing(session: Session, user_id: int) -> Timing:
 
 
 def plan_for(
-    session: Session, user_id: int, target: Target, now: datetime, desired_retention: float = 0.9
+    session: Session,
+    user_id: int,
+    target: Target,
+    now: datetime,
+    desired_retention: float = 0.9,
+    *,
+    new_per_day: int | None = None,
 ) -> Plan:
-    """The forecast and daily plan for ``target`` from the user's cards and timings."""
+    """The forecast and daily plan for ``target`` from the user's cards and timings.
+
+    With ``new_per_day`` (the user's daily allowance of new cards) the plan asks for no more
+    new cards a day than flashcards will show, counting those already introduced today.
+    """
     return build_plan(
         load_plan_cards(session, user_id),
         target,
         now,
         timing=review_timing(session, user_id),
         scheduler=make_scheduler(desired_retention),
+        new_per_day=new_per_day,
+        new_today=new_introduced_today(session, user_id, now) if new_per_day is not None else 0,
     )
 
 

@@ -110,6 +110,26 @@ class BrowserSession:
                 scope["app"].state.archprep.caches.wrote()
 
 
+class HeadAsGet:
+    """Answers HEAD as GET without the body: routes are declared for GET only, and a HEAD
+    (link checkers, ``curl -I``) should get the GET's status and headers, not 405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
 def _asset_version() -> str:
     digest = hashlib.sha256()
     for name in ("app.css", "app.js"):
@@ -188,6 +208,7 @@ def create_app(
     app.include_router(mock_router)
     for router in (plan.router, drills.router, history.router):
         app.include_router(router)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BrowserSession, max_age=config.session_days * 86400)
     trusted = [h.strip() for h in config.trusted_proxies.split(",") if h.strip()]
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)

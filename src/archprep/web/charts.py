@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,7 +19,16 @@ from markupsafe import Markup
 HEIGHT = 200
 TOP = 14
 BOTTOM = 26  # room for the x labels
-SERIES_CLASSES = 8
+SERIES_CLASSES = 12  # colours s0-s11 in app.css
+# Marker outlines centred on (0, 0), about 10 px across. A series' shape changes with its
+# colour, so series 0 and 12 share a colour but not a shape: every series shown is distinct.
+MARKERS = (
+    "M-5 0a5 5 0 1 0 10 0a5 5 0 1 0-10 0Z",  # circle
+    "M-4.5-4.5h9v9h-9Z",  # square
+    "M0-6L5.5 4H-5.5Z",  # triangle
+    "M0-6L6 0L0 6L-6 0Z",  # diamond
+)
+DODGE = 11  # px a marker moves left when it would cover another on the same day
 
 
 @dataclass
@@ -125,8 +134,22 @@ def stacked_bars(bars: Sequence[Stack], label: str, every: int = 7) -> Markup:
     return _svg(body, label, "bars")
 
 
+def series_style(n: int) -> tuple[str, str]:
+    """The CSS colour class and marker path of the ``n``-th series."""
+    return f"s{n % SERIES_CLASSES}", MARKERS[(n + n // SERIES_CLASSES) % len(MARKERS)]
+
+
+def _marker(n: int, x: float, y: float, tip: str, dodge: int) -> str:
+    # A nested <svg> places the marker at a percentage across and shifts it by pixels.
+    shift = f' transform="translate({-dodge * DODGE} 0)"' if dodge else ""
+    return (
+        f'<svg x="{x:.2f}%" y="{y}" overflow="visible"><title>{_esc(tip)}</title>'
+        f'<path class="dot" d="{series_style(n)[1]}"{shift}/></svg>'
+    )
+
+
 def lines(
-    series: dict[str, list[tuple[date, float | None]]],
+    series: Mapping[str, Sequence[tuple[date, float | None]]],
     days: Sequence[date],
     label: str,
     *,
@@ -134,18 +157,29 @@ def lines(
     fmt: str = "{:.0%}",
     every: int = 7,
 ) -> Markup:
-    """One line per named series over ``days``; ``None`` values leave a gap."""
+    """One line per named series over ``days``; ``None`` values leave a gap.
+
+    Each series has its own colour and marker shape (see ``legend``), every point a tooltip,
+    and markers that would hide each other on the same day are set side by side.
+    """
     if not days:
         return Markup("")
     span = max(1, (days[-1] - days[0]).days)
     pad = 1.5
+    taken: dict[date, list[float]] = {}  # marker heights already drawn on each day
 
     def x_of(d: date) -> float:
         return pad + (100 - 2 * pad) * (d - days[0]).days / span
 
+    def dodge(d: date, y: float) -> int:
+        placed = taken.setdefault(d, [])
+        n = sum(1 for other in placed if abs(other - y) < 9)
+        placed.append(y)
+        return n
+
     body = _grid(top, fmt)
     for n, (name, all_points) in enumerate(series.items()):
-        css = f"s{n % SERIES_CLASSES}"
+        css = series_style(n)[0]
         points = [(d, v) for d, v in all_points if days[0] <= d <= days[-1]]
         body.append(f'<g class="series {css}"><title>{_esc(name)}</title>')
         prev: tuple[float, float] | None = None
@@ -164,24 +198,59 @@ def lines(
             if v is not None:
                 x, y = x_of(d), _y(min(max(v, 0.0), top), top)
                 tip = f"{name}, {_day(d)}: {fmt.format(v)}"
-                body.append(
-                    f'<circle class="dot" cx="{x:.2f}%" cy="{y}" r="3.5">'
-                    f"<title>{_esc(tip)}</title></circle>"
-                )
+                body.append(_marker(n, x, y, tip, dodge(d, y)))
         body.append("</g>")
     body += _x_labels(list(days), [x_of(d) for d in days], every)
     return _svg(body, label, "lines")
 
 
+def values_table(
+    series: Mapping[str, Sequence[tuple[date, float | None]]],
+    caption: str,
+    *,
+    name_header: str = "Series",
+    value_header: str = "Value",
+    fmt: str = "{:.0%}",
+) -> Markup:
+    """The numbers behind ``lines`` as a table, one row per point (day, series, value): what a
+    screen reader reads instead of the chart, and exact values for anyone who opens it."""
+    rows = sorted(
+        (d, n, name, v)
+        for n, (name, points) in enumerate(series.items())
+        for d, v in points
+        if v is not None
+    )
+    if not rows:
+        return Markup("")
+    body = "".join(
+        f'<tr><td>{_esc(_day(d))}</td><td>{_esc(name)}</td><td class="num">{_esc(fmt.format(v))}'
+        "</td></tr>"
+        for d, _n, name, v in rows
+    )
+    return Markup(
+        f'<details class="chart-values"><summary>{_esc(caption)}</summary>'
+        f'<div class="table-scroll"><table class="table all-columns"><caption class="visually-hidden">'
+        f'{_esc(caption)}</caption><thead><tr><th scope="col">Day</th>'
+        f'<th scope="col">{_esc(name_header)}</th><th scope="col" class="num">{_esc(value_header)}</th>'
+        f"</tr></thead><tbody>{body}</tbody></table></div></details>"
+    )
+
+
 def legend(names: Sequence[str], classes: Sequence[str] | None = None) -> Markup:
-    """The key for ``lines`` (series classes in order) or ``stacked_bars`` (given classes)."""
+    """The key for ``lines`` (each series' colour and marker, in order) or ``stacked_bars``
+    (the given classes, as squares)."""
     items = []
     for n, name in enumerate(names):
-        css = classes[n] if classes else f"s{n % SERIES_CLASSES}"
-        items.append(
-            f'<li><svg class="swatch {css}" width="12" height="12" aria-hidden="true">'
-            f'<rect width="12" height="12" rx="3"/></svg>{_esc(name)}</li>'
-        )
+        if classes:
+            mark = f'<svg class="swatch {classes[n]}" width="12" height="12" aria-hidden="true">'
+            mark += '<rect width="12" height="12" rx="3"/></svg>'
+        else:
+            css, shape = series_style(n)
+            mark = (
+                f'<svg class="swatch {css}" width="14" height="14" viewBox="-7 -7 14 14" '
+                f'aria-hidden="true"><path d="{shape}"/></svg>'
+            )
+        items.append(f"<li>{mark}{_esc(name)}</li>")
     return Markup('<ul class="legend">' + "".join(items) + "</ul>")
 
 

@@ -7,31 +7,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from archprep.bank.model import KINDS, LEVELS, TOPICS
+from archprep.bank.model import KINDS, LEVELS, TOPICS, category_title
 from archprep.calculators import CALCULATORS
 from archprep.calculators.base import fmt
 from archprep.scheduling import aware, humanize_interval
 from archprep.web import charts, render
 
-CATEGORY_TITLES = {
-    "ml-fundamentals": "ML fundamentals",
-    "deep-learning": "Deep learning",
-    "transformers-llms": "Transformers & LLMs",
-    "rag": "RAG",
-    "fine-tuning": "Fine-tuning",
-    "agents": "Agents",
-    "vector-search": "Vector search",
-    "mlops": "MLOps",
-    "serving-infra": "Serving & infrastructure",
-    "llm-platform": "LLM platform",
-    "responsible-ai": "Responsible AI",
-    "system-design": "ML system design",
-    "troubleshooting": "Troubleshooting",
-    "strategy-leadership": "Strategy & leadership",
-    "behavioral": "Behavioral",
-    "rapid-fire": "Rapid fire",
-    "ask-them": "Questions to ask them",
-}
 KIND_TITLES = {
     "concept": "Concept",
     "design": "Design",
@@ -41,10 +22,6 @@ KIND_TITLES = {
     "rapid-fire": "Rapid fire",
     "ask-them": "Ask them",
 }
-
-
-def category_title(slug: str) -> str:
-    return CATEGORY_TITLES.get(slug) or slug.replace("-", " ").replace("_", " ").capitalize()
 
 
 def category_blurb(slug: str, n: int = 4) -> str:

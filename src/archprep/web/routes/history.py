@@ -84,6 +84,7 @@ def undo_last_rating(
     viewer: CurrentViewer,
     category: Annotated[str | None, Form()] = None,
     deck: Annotated[str | None, Form()] = None,
+    extra_new: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     """Undo the latest flashcard rating exactly: the card's prior state back, its log deleted."""
     log_id = last_undoable_review(session, viewer.id)
@@ -92,5 +93,7 @@ def undo_last_rating(
     question_id = undo_review(session, viewer.id, log_id)
     session.commit()
     return RedirectResponse(
-        query("/study", category=category, deck=deck, undone=question_id), status_code=303
-    )
+        query("/study", category=category, deck=deck, undone=question_id,
+              extra_new=1 if extra_new else None),
+        status_code=303,
+    )  # fmt: skip

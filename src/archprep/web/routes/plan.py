@@ -11,9 +11,17 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from archprep.bank.model import category_title
 from archprep.drills import ensure_drills
 from archprep.errors import UserError
-from archprep.planner import MOCK_MINUTES, PRACTICE_MINUTES, ROLE_PROFILES, Plan, Target
+from archprep.planner import (
+    MOCK_MINUTES,
+    PRACTICE_MINUTES,
+    ROLE_PROFILES,
+    Plan,
+    Target,
+    parse_weights,
+)
 from archprep.store.schema import InterviewTargetRow
 from archprep.store.targets import add_target, list_targets, plan_for, remove_target, to_target
 from archprep.web.deps import DB, CurrentViewer, Viewer, now, page, prefs_for
@@ -21,20 +29,26 @@ from archprep.web.deps import DB, CurrentViewer, Viewer, now, page, prefs_for
 router = APIRouter()
 
 
-ROW = 34  # pixels per category in the forecast chart
-LABEL = 34.0  # percent of the width kept for category names
+ROW = 44  # pixels per category in the forecast chart: a line for the name, two bars below
+SPAN = 88.0  # percent of the width the bars may take; the rest holds the value at a bar's end
 
 
 def forecast_chart(plan: Plan) -> Markup:
     """Two bars per category (recall on the day if you stop now, and with the plan) and the
-    target as a vertical line; the house chart conventions (% across, px down, CSS colours)."""
-    rows = [(c.category, c.recall_now, c.recall_with_plan, c.weight) for c in plan.categories]
-    rows.append(("overall (weighted)", plan.recall_now, plan.recall_with_plan, 1.0))
+    target as a vertical line; the house chart conventions (% across, px down, CSS colours).
+
+    Each category's name sits on its own line above its bars, so a long name never runs into
+    them on a narrow screen.
+    """
+    rows = [
+        (category_title(c.category), c.recall_now, c.recall_with_plan, c.weight)
+        for c in plan.categories
+    ]
+    rows.append(("Overall (weighted)", plan.recall_now, plan.recall_with_plan, 1.0))
     height = ROW * len(rows) + 22
-    span = 100 - LABEL - 6
 
     def x(v: float) -> str:
-        return f"{LABEL + span * min(max(v, 0.0), 1.0):.2f}%"
+        return f"{SPAN * min(max(v, 0.0), 1.0):.2f}%"
 
     goal = plan.target.target_recall
     body = [
@@ -47,15 +61,15 @@ def forecast_chart(plan: Plan) -> Markup:
         tip = html.escape(f"{name}: {before:.0%} if you stop today, {after:.0%} with the plan")
         label = html.escape(name + (f" ×{weight:g}" if weight != 1 else ""))
         body.append(f"<g><title>{tip}</title>")
-        body.append(f'<text class="tick" x="0%" y="{y + 16}">{label}</text>')
+        body.append(f'<text class="tick" x="0%" y="{y + 12}">{label}</text>')
         for k, (value, css) in enumerate(((before, "s4"), (after, "s0"))):
-            top = y + 2 + k * 12
+            top = y + 17 + k * 12
             body.append(
-                f'<g class="swatch {css}"><rect x="{LABEL:.2f}%" y="{top}" height="10" rx="2" '
-                f'width="{span * min(max(value, 0.0), 1.0):.2f}%"/></g>'
+                f'<g class="swatch {css}"><rect x="0%" y="{top}" height="10" rx="2" '
+                f'width="{x(value)}"/></g>'
             )
         body.append(
-            f'<text class="tick" x="{x(max(before, after))}" dx="6" y="{y + 16}">'
+            f'<text class="tick" x="{x(max(before, after))}" dx="6" y="{y + 38}">'
             f"{after:.0%}</text></g>"
         )
     return Markup(
@@ -72,6 +86,22 @@ def parse_day(raw: str) -> date:
         raise UserError(f"the interview date must look like 2026-12-01 (got {raw!r})") from None
 
 
+def plan_within_allowance(
+    request: Request, session: Session, viewer: Viewer, target: Target
+) -> Plan:
+    """The plan for ``target``, its new cards kept within the user's daily allowance (the
+    flashcards page shows no more than that, so the plan must not promise more)."""
+    prefs = prefs_for(request, session, viewer)
+    return plan_for(
+        session,
+        viewer.id,
+        target,
+        now(request),
+        prefs.desired_retention,
+        new_per_day=prefs.new_cards_per_day,
+    )
+
+
 def current_plan(
     request: Request, session: Session, viewer: Viewer, target_id: int | None = None
 ) -> tuple[Plan | None, list[InterviewTargetRow], int | None]:
@@ -85,8 +115,7 @@ def current_plan(
     if chosen is None:
         return None, targets, None
     ensure_drills(session, moment)
-    prefs = prefs_for(request, session, viewer)
-    plan = plan_for(session, viewer.id, to_target(chosen), moment, prefs.desired_retention)
+    plan = plan_within_allowance(request, session, viewer, to_target(chosen))
     session.commit()
     return plan, targets, chosen.id
 
@@ -95,11 +124,26 @@ def current_plan(
 def plan_page(
     request: Request, session: DB, viewer: CurrentViewer, target: int | None = None
 ) -> HTMLResponse:
+    return _plan_page(request, session, viewer, target)
+
+
+def _plan_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    target: int | None = None,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The plan page; after a refused form, with the error and what was typed kept."""
     plan, targets, selected = current_plan(request, session, viewer, target)
+    prefs = prefs_for(request, session, viewer)
     return page(
         request,
         "plan.html",
         viewer,
+        status_code=400 if error else 200,
         title="Interview plan",
         plan=plan,
         chart=forecast_chart(plan) if plan else None,
@@ -109,10 +153,13 @@ def plan_page(
         min_date=now(request).date(),
         practice_minutes=PRACTICE_MINUTES,
         mock_minutes=MOCK_MINUTES,
+        desired_retention=prefs.desired_retention,
+        error=error,
+        form=form or {},
     )
 
 
-@router.post("/plan", include_in_schema=False)
+@router.post("/plan", include_in_schema=False, response_model=None)
 def plan_add(
     request: Request,
     session: DB,
@@ -122,17 +169,27 @@ def plan_add(
     daily_minutes: Annotated[int, Form(ge=5, le=600)] = 45,
     target_recall: Annotated[float, Form(ge=0.5, le=0.99)] = 0.9,
     name: Annotated[str | None, Form(max_length=120)] = None,
-) -> RedirectResponse:
-    row = add_target(
-        session,
-        viewer.id,
-        interview_date=parse_day(interview_date),
-        now=now(request),
-        role=role,
-        name=(name or "").strip() or None,
-        target_recall=target_recall,
-        daily_minutes=daily_minutes,
-    )
+    weights: Annotated[str, Form(max_length=2000)] = "",
+) -> HTMLResponse | RedirectResponse:
+    try:
+        overrides = parse_weights(weights.replace(",", " ").split(), label="weight")
+        row = add_target(
+            session,
+            viewer.id,
+            interview_date=parse_day(interview_date),
+            now=now(request),
+            role=role,
+            name=(name or "").strip() or None,
+            weights=overrides,
+            target_recall=target_recall,
+            daily_minutes=daily_minutes,
+        )
+    except UserError as exc:
+        session.rollback()
+        typed = {"interview_date": interview_date, "role": role, "name": name or "",
+                 "daily_minutes": str(daily_minutes), "target_recall": str(target_recall),
+                 "weights": weights}  # fmt: skip
+        return _plan_page(request, session, viewer, error=str(exc), form=typed)
     session.commit()
     return RedirectResponse(f"/plan?target={row.id}", status_code=303)
 
@@ -160,10 +217,7 @@ def plan_json(
         if plan is None:
             raise UserError("no interview date set: add one on /plan or pass ?date=YYYY-MM-DD")
     else:
-        moment = now(request)
-        ensure_drills(session, moment)
-        prefs = prefs_for(request, session, viewer)
-        plan = plan_for(session, viewer.id, Target(parse_day(date)), moment,
-                        prefs.desired_retention)  # fmt: skip
+        ensure_drills(session, now(request))
+        plan = plan_within_allowance(request, session, viewer, Target(parse_day(date)))
         session.commit()
     return JSONResponse(plan.as_dict())

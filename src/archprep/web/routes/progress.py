@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from archprep.bank.model import category_title
 from archprep.progress import (
     overall_readiness,
     readiness,
@@ -16,7 +17,6 @@ from archprep.progress import (
 from archprep.store.stats import bank_stats
 from archprep.web import charts
 from archprep.web.deps import DB, CurrentViewer, now, page, prefs_for
-from archprep.web.filters import category_title
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,8 +50,9 @@ def progress_page(
         every=7 if days <= 30 else 21,
     )
     trends = score_trends(session, viewer.id, moment, days)
+    scores = {category_title(c): [(p.day, p.score) for p in pts] for c, pts in trends.items()}
     score_chart = charts.lines(
-        {category_title(c): [(p.day, p.score) for p in pts] for c, pts in trends.items()},
+        scores,
         day_list,
         "Practice score per category",
         top=100,
@@ -74,7 +75,14 @@ def progress_page(
         retention_now=passed[-1] if passed else None,
         desired=prefs.desired_retention,
         score_chart=score_chart if trends else None,
-        score_legend=charts.legend([category_title(c) for c in trends]),
+        score_legend=charts.legend(list(scores)),
+        score_values=charts.values_table(
+            scores,
+            "Scores as a table",
+            name_header="Category",
+            value_header="Mean score",
+            fmt="{:.0f}",
+        ),
         categories=sorted(categories, key=lambda c: (-c.readiness, c.category)),
         overall=overall_readiness(categories),
         attempts=recent_attempts(session, viewer.id, limit=20),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,6 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from archprep.errors import UserError
 from archprep.progress import StudyPrefs, save_study_prefs
 from archprep.web.deps import DB, THEME_COOKIE, CurrentViewer, now, page, prefs_for
+
+# A page of this site to go back to: a path with no scheme, host, backslash or control
+# character (browsers drop tabs and newlines, so "/\t/evil.example" would become "//evil…").
+LOCAL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*")
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,6 +35,7 @@ def save(
     viewer: CurrentViewer,
     desired_retention: Annotated[float, Form()],
     new_cards_per_day: Annotated[int, Form()],
+    back: Annotated[str, Form()] = "",
 ) -> Response:
     prefs = StudyPrefs(round(desired_retention, 3), new_cards_per_day)
     try:
@@ -38,6 +44,9 @@ def save(
         return page(request, "settings.html", viewer, status_code=400, title="Settings",
                     prefs=prefs, saved=False, error=str(exc))  # fmt: skip
     session.commit()
+    # The plan's "raise the limit" button returns to the plan; a local path only.
+    if LOCAL_PATH.fullmatch(back) and not back.startswith("//"):
+        return RedirectResponse(back, status_code=303)
     return RedirectResponse("/settings?saved=1", status_code=303)
 
 

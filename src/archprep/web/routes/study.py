@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from archprep.progress import unseen_count
 from archprep.scheduling import STATE_NAMES, Grade, humanize_interval, make_scheduler, preview
 from archprep.store.cards import (
     bury,
     due_queue,
+    new_introduced_today,
     rated_since_shown,
     record_review,
     set_suspended,
@@ -24,6 +26,7 @@ from archprep.web.filters import query
 router = APIRouter(include_in_schema=False)
 
 RATINGS = [(Grade.AGAIN, "Again"), (Grade.HARD, "Hard"), (Grade.GOOD, "Good"), (Grade.EASY, "Easy")]
+QUEUE = 200  # cards fetched per page view
 
 
 @router.get("/study", response_class=HTMLResponse)
@@ -36,18 +39,29 @@ def study(
     last: str | None = None,
     next_in: str | None = None,
     changed: str | None = None,
+    extra_new: bool = False,
 ) -> HTMLResponse:
+    """``extra_new`` shows new cards past today's allowance: the user asked for them (a deck
+    just imported, or "study them anyway" when the allowance was holding them back)."""
     moment = now(request)
     prefs = prefs_for(request, session, viewer)
+    started_today = new_introduced_today(session, viewer.id, moment)
+
     queue = due_queue(
         session,
         viewer.id,
         moment,
-        new_per_day=prefs.new_cards_per_day,
-        limit=200,
+        new_per_day=started_today + QUEUE if extra_new else prefs.new_cards_per_day,
+        limit=QUEUE,
         category=category or None,
         deck=deck or None,
     )
+    # counted as the home page counts them: a card a mock flagged is due, not new
+    new_in_queue = sum(1 for c in queue if not c.scheduled)
+    allowance_left = max(0, prefs.new_cards_per_day - started_today)
+    held_back = 0  # new cards the used-up allowance keeps off this page
+    if not extra_new and allowance_left == 0:
+        held_back = unseen_count(session, viewer.id, category=category or None, deck=deck or None)
     card = queue[0] if queue else None
     buttons = []
     if card is not None:
@@ -62,8 +76,11 @@ def study(
         card=card,
         state_name=STATE_NAMES.get(card.memory.state, "new") if card else None,
         remaining=len(queue),
-        # counted as the home page counts them: a card a mock flagged is due, not new
-        new_in_queue=sum(1 for c in queue if not c.scheduled),
+        new_in_queue=new_in_queue,
+        held_back=held_back,
+        extra_new=extra_new,
+        over_limit=max(0, new_in_queue - allowance_left) if extra_new else 0,
+        new_per_day=prefs.new_cards_per_day,
         buttons=buttons,
         stats=stats,
         category=category,
@@ -91,6 +108,7 @@ def rate(
     category: Annotated[str | None, Form()] = None,
     deck: Annotated[str | None, Form()] = None,
     back: Annotated[str | None, Form()] = None,
+    extra_new: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
     moment = now(request)
     if get_question(session, question_id, viewer.id) is None:
@@ -132,7 +150,6 @@ def rate(
     session.commit()
     if back and back.startswith("/") and not back.startswith("//"):
         return RedirectResponse(query(back, scheduled=next_in), status_code=303)
-    target = query(
-        "/study", category=category, deck=deck, last=question_id, next_in=next_in, changed=changed
-    )
+    target = query("/study", category=category, deck=deck, last=question_id, next_in=next_in,
+                   changed=changed, extra_new=1 if extra_new else None)  # fmt: skip
     return RedirectResponse(target, status_code=303)

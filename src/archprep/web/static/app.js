@@ -210,7 +210,14 @@
       timer = setTimeout(run, 180);
     };
     input.addEventListener("input", later);
-    $$("select", liveForm).forEach((s) => s.addEventListener("change", run));
+    // With no query the server lists what the filters match: let it draw the new list.
+    const filtersChanged = () => {
+      if (input.value.trim()) return run();
+      const params = new URLSearchParams(new FormData(liveForm));
+      for (const [k, v] of Array.from(params.entries())) if (!v) params.delete(k);
+      window.location.assign("/search" + (params.toString() ? "?" + params : ""));
+    };
+    $$("select", liveForm).forEach((s) => s.addEventListener("change", filtersChanged));
     liveForm.addEventListener("submit", (event) => {
       event.preventDefault();
       clearTimeout(timer);
