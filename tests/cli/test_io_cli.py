@@ -186,6 +186,9 @@ def test_exports_and_restore(sqlite_url: str, tmp_path: Path) -> None:
     )
     assert anki.exit_code == 0, anki.output
     assert json.loads(anki.stdout)["notes"] == 6
+    wrong = runner.invoke(app, ["--db", url, "export", "anki", "--out", str(tmp_path / "d.txt")])
+    assert wrong.exit_code == 2 and "Anki imports .apkg files" in wrong.stderr
+    assert not (tmp_path / "d.txt").exists()
     # Importing that export back skips what the built-in bank already asks.
     again = runner.invoke(
         app, ["--db", url, "import", str(tmp_path / "d.apkg"), "--dry-run", "--json"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.panel import Panel
 from rich.table import Table
 
@@ -24,6 +25,8 @@ from archprep.cli.common import (
 from archprep.errors import UserError
 from archprep.store.questions import get_question, list_questions, question_to_json
 from archprep.store.stats import bank_stats
+
+LEVEL_HEADS = {"intermediate": "interm.", "advanced": "adv."}  # narrow level columns in `stats`
 
 bank_app = typer.Typer(
     help="Load, check and inspect the built-in question bank.", no_args_is_help=True
@@ -212,18 +215,20 @@ def stats_cmd(
     if json_out:
         print_json(stats)
         return
-    table = Table(title=f"{stats['questions']} questions")
-    table.add_column("category")
+    # Light rules and whole category names: at 80 columns the kinds column gets the room.
+    table = Table(title=f"{stats['questions']} questions", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column("category", no_wrap=True)
     table.add_column("total", justify="right")
     for level in LEVELS:
-        table.add_column(level, justify="right")
+        table.add_column(LEVEL_HEADS.get(level, level), justify="right")
     table.add_column("kinds")
     for entry in stats["categories"]:
+        kinds = sorted(entry["kinds"].items(), key=lambda kv: (-kv[1], kv[0]))
         table.add_row(
             entry["category"],
             str(entry["total"]),
             *(str(entry["levels"].get(lv, 0)) for lv in LEVELS),
-            ", ".join(f"{k} {n}" for k, n in entry["kinds"].items()),
+            ", ".join(f"{k}\u00a0{n}" for k, n in kinds),  # a kind and its count stay together
         )
     console.print(table)
     console.print(

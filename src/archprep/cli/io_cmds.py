@@ -116,6 +116,8 @@ def export_anki_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Export questions as an Anki deck: one sub-deck per category, key points on the back."""
+    if out.suffix.lower() != ".apkg":
+        raise UsageError(f"--out {out.name!r}: Anki imports .apkg files; give e.g. --out prep.apkg")
     actx = app_context(ctx)
     store = actx.store()
     now = actx.now()
@@ -125,7 +127,9 @@ def export_anki_cmd(
         print_json(result.as_dict())
         return
     console.print(
-        f"Wrote {result.notes} notes in {len(result.decks)} decks to {out}.", markup=False
+        f"Wrote {result.notes} note{'' if result.notes == 1 else 's'} in {len(result.decks)} "
+        f"deck{'' if len(result.decks) == 1 else 's'} to {out}.",
+        markup=False,
     )
 
 
