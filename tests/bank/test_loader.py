@@ -113,3 +113,11 @@ def test_kind_specific_fields_are_required(tmp_path: Path) -> None:
     _, problems = parse_question(path, path.read_text())
     fields = {p.field for p in problems}
     assert {"method", "signals", "answer"} <= fields
+
+
+def test_imported_category_names_read_as_the_field_writes_them() -> None:
+    from archprep.bank.model import category_title
+
+    assert category_title("production-ai-systems") == "Production AI systems"
+    assert category_title("vllm") == "vLLM" and category_title("rag") == "RAG"
+    assert category_title("interview-notes") == "Interview notes"

@@ -66,9 +66,24 @@ CATEGORY_TITLES = {
 }
 
 
+# How the field writes these words, for the names of imported categories ("production-ai-
+# systems" reads "Production AI systems", "vllm" reads "vLLM").
+SPELLINGS = {w.lower(): w for w in (
+    "AI", "ML", "LLM", "LLMs", "RAG", "NLP", "GPU", "GPUs", "TPU", "CPU", "API", "APIs", "MLOps",
+    "LLMOps", "vLLM", "PyTorch", "TensorFlow", "Kubernetes", "AWS", "GCP", "SQL", "CV", "RL",
+    "RLHF", "DPO", "LoRA", "QLoRA", "PEFT", "GenAI", "MCP", "ONNX", "KV", "A/B", "CI/CD",
+)}  # fmt: skip
+
+
 def category_title(slug: str) -> str:
     """A category's display name; an imported one gets its slug in words."""
-    return CATEGORY_TITLES.get(slug) or slug.replace("-", " ").replace("_", " ").capitalize()
+    if slug in CATEGORY_TITLES:
+        return CATEGORY_TITLES[slug]
+    words = slug.replace("-", " ").replace("_", " ").split()
+    named = [SPELLINGS.get(w.lower(), w) for w in words]
+    if named and named[0] == words[0]:
+        named[0] = named[0][:1].upper() + named[0][1:]
+    return " ".join(named) or slug
 
 
 @dataclass(frozen=True)
