@@ -31,3 +31,19 @@ def make_apkg(
     for front, back, tags in notes:
         d.add_note(genanki.Note(model=model, fields=[front, back], tags=tags))
     write_package(genanki.Package(d), path)  # genanki's own writer leaks a temp file
+
+
+def make_pdf_with_bold_questions(items: list[tuple[str, str]]) -> bytes:
+    """A PDF of numbered questions in a larger bold font, each followed by its answer.
+
+    The bold lines wrap before the answer text's margin does, as in pages printed from a site.
+    """
+    pdf = FPDF()
+    pdf.add_page()
+    for n, (question, answer) in enumerate(items, start=1):
+        pdf.set_font("helvetica", "B", 12)
+        pdf.multi_cell(0, 6, f"{n}. {question}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=10)
+        pdf.multi_cell(0, 5, answer, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+    return bytes(pdf.output())

@@ -11,10 +11,16 @@ from fpdf import FPDF
 
 from archprep.errors import UserError
 from archprep.importers.anki import parse_apkg
-from archprep.importers.detect import decode, detect_format, looks_binary, normalise_format
+from archprep.importers.detect import (
+    decode,
+    detect_format,
+    looks_binary,
+    normalise_format,
+    utf16_without_bom,
+)
 from archprep.importers.pdf import parse_pdf, reflow
 from archprep.importers.tabular import parse_delimited, parse_jsonl
-from tests.importers.builders import make_apkg, make_pdf
+from tests.importers.builders import make_apkg, make_pdf, make_pdf_with_bold_questions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"
 
@@ -123,10 +129,33 @@ def test_jsonl_keys_lists_and_blank_lines() -> None:
 
 
 def test_jsonl_errors_name_the_line() -> None:
-    with pytest.raises(UserError, match=r"^d.jsonl:2: not valid JSON"):
+    with pytest.raises(UserError, match=r"^d.jsonl:2: not valid JSON .*; fix or remove that line$"):
         parse_jsonl('{"question": "q", "answer": "a"}\n{"question": \n', "d.jsonl")
-    with pytest.raises(UserError, match=r"^d.jsonl:1: missing key\(s\) answer"):
-        parse_jsonl('{"question": "q"}\n', "d.jsonl")
+    with pytest.raises(
+        UserError,
+        match=r"^d.jsonl:2: expected a JSON object .* found a list; fix or remove that line$",
+    ):
+        parse_jsonl('{"question": "q", "answer": "a"}\n["not", "an", "object"]\n', "d.jsonl")
+    with pytest.raises(UserError, match=r"^d.jsonl: no object has an answer key; give each one"):
+        parse_jsonl('{"question": "q"}\n{"q": "r", "notes": "s"}\n', "d.jsonl")
+
+
+def test_jsonl_line_without_an_answer_is_skipped_with_a_warning_as_csv_rows_are() -> None:
+    text = (
+        '{"question": "What is DPO?", "answer": "Preference optimisation on pairs."}\n'
+        '{"question": "No answer here?"}\n'
+        '{"question": "Empty one?", "answer": "  "}\n'
+        '{"q": "What is ORPO?", "a": "Odds-ratio preference optimisation."}\n'
+    )
+    parsed = parse_jsonl(text, "d.jsonl")
+    assert [i.question for i in parsed.items] == ["What is DPO?", "What is ORPO?"]
+    assert parsed.warnings == [
+        "line 2: empty answer; line skipped",
+        "line 3: empty answer; line skipped",
+    ]
+    array = parse_jsonl('[{"question": "A?", "answer": "B."}, {"question": "C?"}]', "a.json")
+    assert [i.question for i in array.items] == ["A?"]
+    assert array.warnings == ["item 2: empty answer; item skipped"]
 
 
 def test_json_array_and_backup_files() -> None:
@@ -165,6 +194,34 @@ def test_pdf_questions_across_pages_with_wrapped_lines() -> None:
         parsed.items[2].answer
         == "Keep the previous version deployed and switch the router back in one step."
     )
+
+
+def test_pdf_statement_questions_that_wrap_in_a_bold_font_are_rejoined() -> None:
+    answer = (
+        "The answer explains the trade-off in a few plain sentences. It runs across the page "
+        "more than once, so the page has a clear right margin for the reflow to measure. A "
+        "second sentence keeps going for the same reason and ends here."
+    )
+    questions = [
+        "Explain how you would run a gradual rollout of a new ranking model across several "
+        "regions with automated rollback.",
+        "Design the feature pipeline for a fraud model that scores card payments within fifty "
+        "milliseconds at peak load.",
+        "What is the difference between offline and online evaluation of a recommender system "
+        "in production?",
+    ]
+    parsed = parse_pdf(make_pdf_with_bold_questions([(q, answer) for q in questions]), "x.pdf")
+    assert [i.question for i in parsed.items] == questions
+    assert all(i.answer == answer for i in parsed.items)
+
+
+def test_utf16_without_a_byte_order_mark_is_recognised() -> None:
+    text = "Q: What is a café?\nA: A place to sit.\n"
+    assert utf16_without_bom(text.encode("utf-16-le"))
+    assert utf16_without_bom(text.encode("utf-16-be"))
+    assert not utf16_without_bom(text.encode("utf-16"))  # with a BOM it decodes as it is
+    assert not utf16_without_bom(text.encode("utf-8"))
+    assert not utf16_without_bom(bytes(range(256)) * 4)
 
 
 def test_reflow_joins_wrapped_lines_and_hyphenation() -> None:
@@ -209,6 +266,13 @@ def test_apkg_notes_fields_tags_and_deck(tmp_path: Path) -> None:
     ]
     assert parsed.items[0].tags == ["rag", "fusion"] and parsed.items[0].category == "RAG"
     assert len(parsed.warnings) == 1 and "empty answer" in parsed.warnings[0]
+
+
+def test_apkg_sound_tags_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "audio.apkg"
+    make_apkg(path, [("[sound:q.mp3]What is RRF?", "Rank fusion. [sound:a.mp3]", [])])
+    parsed = parse_apkg(path.read_bytes(), "audio.apkg", 10_000_000)
+    assert [(i.question, i.answer) for i in parsed.items] == [("What is RRF?", "Rank fusion.")]
 
 
 def test_apkg_that_is_not_a_collection(tmp_path: Path) -> None:

@@ -117,3 +117,32 @@ def test_accordion_toggles_are_questions_and_other_buttons_are_not() -> None:
             "With a red-team set of attacks and a set of normal requests that must pass.",
         ),
     ]
+
+
+def test_escaped_markup_stays_text_and_inline_code_stays_code() -> None:
+    html = """<body>
+    <h3>What does a &lt;div&gt; do?</h3>
+    <p>A &lt;div&gt; groups blocks; in Java a list of strings is <code>List&lt;String&gt;</code>.</p>
+    <p>&lt;script&gt;alert(1)&lt;/script&gt; is shown, never run.</p>
+    <h3>How do you quote a backtick?</h3>
+    <p>Write <code>a`b</code> with a longer fence, or press <kbd>Ctrl</kbd>.</p>
+    <pre><code>if n &lt; 3:
+    print("&lt;s&gt;")</code></pre>
+    </body>"""
+    parsed = parse_html(html)
+    assert [i.question for i in parsed.items] == [
+        "What does a <div> do?",
+        "How do you quote a backtick?",
+    ]
+    assert parsed.items[0].answer == (
+        "A <div> groups blocks; in Java a list of strings is `List<String>`.\n\n"
+        "<script>alert(1)</script> is shown, never run."
+    )
+    assert parsed.items[1].answer == (
+        "Write ``a`b`` with a longer fence, or press `Ctrl`.\n\n"
+        '```\nif n < 3:\n    print("<s>")\n```'
+    )
+
+
+def test_anki_style_fragment_keeps_inline_code() -> None:
+    assert html_to_text("Use <code>&lt;img&gt;</code> with care") == "Use `<img>` with care"

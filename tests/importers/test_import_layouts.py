@@ -184,3 +184,161 @@ def test_numbered_items_not_phrased_as_questions_fill_gaps_in_the_numbering() ->
         "What is batch norm?",
     ]
     assert parsed.items[3].answer == "Steps:\n1. Pick a rate\n2. Zero activations at random"
+
+
+def test_tables_inside_heading_answers_stay_in_those_answers() -> None:
+    parsed = parse("headings-tables.md")
+    questions = [i.question for i in parsed.items]
+    assert questions[:2] == [
+        "Design a rate limiter for an LLM gateway",
+        "How would you tell data drift from concept drift?",
+    ]
+    # No table cell became a question ("0.5 drop" is not read as item 0 either).
+    assert not any(q.startswith(("tokens per", "PSI", "5 drop", "0.5")) for q in questions)
+    limiter = parsed.items[0].answer
+    assert "| tokens per minute | gateway |" in limiter
+    assert limiter.endswith("Keep the counters in Redis so every gateway replica sees them.")
+    drift = parsed.items[1].answer
+    assert drift.endswith("| 0.5 drop in precision | concept drift |")
+    assert "Quick checks" not in drift and "| Question | Answer |" not in drift
+
+
+def test_question_table_under_its_own_section_joins_the_heading_questions() -> None:
+    parsed = parse("headings-tables.md")
+    assert [(i.category, i.question) for i in parsed.items[2:]] == [
+        ("Quick checks", "What is a token bucket?"),
+        ("Quick checks", "Why shard counters?"),
+        ("Quick checks", "What is a leaky bucket?"),
+    ]
+    assert parsed.items[2].answer == (
+        "A counter refilled at a fixed rate; each request spends from it."
+    )
+
+
+def test_questions_of_another_layout_kept_inside_an_answer_are_warned_about() -> None:
+    parsed = parse("headings-tables.md")
+    assert "What is a sliding window log?" in parsed.items[-1].answer
+    assert parsed.warnings == []  # nothing was skipped, so the count of skipped stays 0
+    assert parsed.notices == [
+        "line 33: 'What is a sliding window log?' looks like a question (quoted or bold "
+        "questions), but the page's main layout is headings and tables, so it was kept as "
+        "answer text; write it in that layout to import it as a question"
+    ]
+
+
+def test_a_data_table_in_an_answer_does_not_outvote_numbered_questions() -> None:
+    text = (
+        "1. What does PSI measure?\nHow far a feature's distribution moved.\n\n"
+        "| PSI | meaning |\n|---|---|\n| < 0.1 | none |\n| 0.1-0.25 | moderate |\n"
+        "| > 0.25 | significant |\n\n"
+        "2. What does KL divergence measure?\nThe extra bits one distribution costs the other.\n"
+    )
+    parsed = parse_text(text, markdown=True)
+    assert [i.question for i in parsed.items] == [
+        "What does PSI measure?",
+        "What does KL divergence measure?",
+    ]
+    assert parsed.items[0].answer.endswith("| > 0.25 | significant |")
+
+
+def test_a_table_of_terms_alone_is_still_read_as_cards() -> None:
+    parsed = parse_text(
+        "| Perplexity | The exponential of the mean negative log-likelihood. |\n"
+        "| Temperature | How peaked the sampling distribution is. |\n",
+        markdown=True,
+    )
+    assert [i.question for i in parsed.items] == ["Perplexity", "Temperature"]
+
+
+def test_details_summary_faq_in_markdown() -> None:
+    parsed = parse("details-faq.md")
+    assert [(i.question, i.answer) for i in parsed.items] == [
+        (
+            "What does a reranker add to vector search?",
+            "It reads the query and each candidate together, so it can order the short list "
+            "more precisely.",
+        ),
+        (
+            "Why keep top_k small before reranking?",
+            "Each candidate costs one cross-encoder pass, so latency grows with the list.",
+        ),
+        (
+            "How do you test a retrieval change?",
+            "Replay a fixed set of queries and compare recall at five before and after.",
+        ),
+    ]  # the paragraph after the last </details> answers nothing
+
+
+def test_details_summary_faq_in_plain_text() -> None:
+    text = (
+        "<details><summary>What is RAG fusion?</summary>\n"
+        "Run several rewrites of the query and fuse their rankings.\n</details>\n"
+        "<details><summary>What is HyDE?</summary>Embed a drafted answer and search with it."
+        "</details>\n"
+    )
+    parsed = parse_text(text, markdown=False)
+    assert [(i.question, i.answer) for i in parsed.items] == [
+        ("What is RAG fusion?", "Run several rewrites of the query and fuse their rankings."),
+        ("What is HyDE?", "Embed a drafted answer and search with it."),
+    ]
+
+
+def test_a_summary_tag_that_never_closes_is_kept_as_text() -> None:
+    text = (
+        "Q: How do you fold an answer on GitHub?\nA: Put it in a details block.\n"
+        "<summary>left open\nsecond line\nthird line\nfourth line\nfifth line\n"
+        "Q: What is next?\nA: More notes.\n"
+    )
+    parsed = parse_text(text, markdown=True)
+    assert [i.question for i in parsed.items] == [
+        "How do you fold an answer on GitHub?",
+        "What is next?",
+    ]
+    assert parsed.items[0].answer.endswith("<summary>left open\nsecond line\nthird line"
+                                           "\nfourth line\nfifth line")  # fmt: skip
+
+
+def test_japanese_q_and_a_with_full_width_punctuation() -> None:
+    parsed = parse("ja-qa.txt")
+    assert [(i.question, i.answer, i.category) for i in parsed.items] == [
+        ("埋め込みベクトルとは何ですか?", "文章の意味を数値の並びで表したものです。", None),
+        (
+            "再ランキングはなぜ使いますか?",
+            "検索候補を質問と一緒に読み直し、順位をより正確にするためです。",
+            None,
+        ),
+    ]
+    assert parsed.warnings == []
+
+
+def test_only_letters_that_have_case_make_a_line_in_capitals() -> None:
+    # "AI の基礎" is mostly letters without case: it is not a line in capitals, so as the
+    # page's only title-like line it stays the end of the answer above it.
+    text = (
+        "SERVING\n\nQ: What is vLLM?\nA: A serving engine.\n\nAI の基礎\n\n"
+        "Q: What is TGI?\nA: Another one.\n"
+    )
+    parsed = parse_text(text, markdown=False)
+    assert [i.category for i in parsed.items] == ["SERVING", "SERVING"]
+    assert parsed.items[0].answer.endswith("AI の基礎")
+
+
+def test_statement_question_wrapped_onto_the_next_line_is_rejoined() -> None:
+    text = (
+        "1. Explain the architecture of a multi-agent system orchestrating complex\n"
+        "workflows.\n"
+        "A supervisor splits the task and specialised agents pick the parts up.\n\n"
+        "2. Bias and variance\n"
+        "the trade-off between them.\n\n"
+        "3. What is dropout?\nZeroing activations at random.\n"
+    )
+    parsed = parse_text(text, markdown=False)
+    assert [(i.question, i.answer) for i in parsed.items] == [
+        (
+            "Explain the architecture of a multi-agent system orchestrating complex workflows.",
+            "A supervisor splits the task and specialised agents pick the parts up.",
+        ),
+        # A lower-case line that is the whole answer is not taken for the question's tail.
+        ("Bias and variance", "the trade-off between them."),
+        ("What is dropout?", "Zeroing activations at random."),
+    ]

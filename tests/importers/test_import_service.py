@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from archprep.bank.model import DERIVED_KEY_POINTS, Question
-from archprep.embeddings import ModelUnavailable, load_embedder
-from archprep.errors import UserError
+from archprep.embeddings import Matrix, ModelUnavailable, load_embedder
+from archprep.errors import UsageError, UserError
 from archprep.importers import import_file
-from archprep.importers.enrich import CategoryMapper, infer_kind
+from archprep.importers.enrich import CategoryMapper, infer_kind, slugify
 from archprep.search import Filters, Searcher
 from archprep.settings import Settings
 from archprep.store import Store
@@ -126,6 +128,11 @@ def test_dry_run_reports_and_writes_nothing(store: Store) -> None:
         ("big.txt", b"Q: What is X?\nA: " + b"y" * 5000, "big.txt: 5,017 bytes is over the 4,096-byte import limit"),
         ("mixed.txt", "Q: caf\xe9".encode("latin-1") + "naïve".encode() + bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D]) * 5,
          "mixed.txt: cannot tell which text encoding"),
+        ("onlyq.txt", b"Q: What is drift?\n\nQ: What is skew?\n",
+         "onlyq.txt: found 2 questions but none has an answer; add the answers"),
+        ("one.txt", b"Q: What is drift?\n", "one.txt: found a question but no answer to it;"),
+        ("nobom.txt", "Q: What is a café?\nA: A place to sit.\n".encode("utf-16-le"),
+         "nobom.txt: this looks like UTF-16 text without a byte-order mark"),
     ],
 )  # fmt: skip
 def test_unreadable_files_fail_cleanly_and_write_nothing(
@@ -308,3 +315,100 @@ def test_unknown_level_or_kind_is_a_warning_not_an_error(store: Store, tmp_path:
         "line 1: level 'expert' is not one of basic, intermediate, advanced; using intermediate",
     ]
     assert (report.items[0].kind, report.items[0].status) == ("rapid-fire", "new")
+
+
+def test_a_folder_is_named_as_one(store: Store, tmp_path: Path) -> None:
+    user = seed(store)
+    with pytest.raises(UserError, match=r"is a folder, not a file; name the files in it"):
+        import_file(store, user, tmp_path, now=NOW, settings=offline(store))
+
+
+def test_deck_names_in_other_scripts_keep_their_letters(store: Store, tmp_path: Path) -> None:
+    user = seed(store)
+    settings = offline(store)
+    line = '{"question": "What is DPO?", "answer": "Preference optimisation on pairs."}\n'
+    russian = tmp_path / "Вопросы собеседование.jsonl"
+    russian.write_text(line, encoding="utf-8")
+    other = tmp_path / "notes.jsonl"
+    other.write_text(line, encoding="utf-8")
+    first = import_file(store, user, russian, now=NOW, settings=settings)
+    named = import_file(store, user, other, deck="日本語デッキ", now=NOW, settings=settings)
+    assert first.deck == "вопросы-собеседование"
+    assert named.deck == "日本語デッキ" and named.imported[0].startswith("import/日本語デッキ/")
+    with store.session() as s:
+        assert len(list_questions(s, user, deck="日本語デッキ")) == 1
+        assert len(list_questions(s, user, deck="вопросы-собеседование")) == 1
+
+
+def test_a_deck_name_without_letters_is_refused_not_replaced(store: Store, tmp_path: Path) -> None:
+    user = seed(store)
+    path = tmp_path / "notes.jsonl"
+    path.write_text('{"question": "What is DPO?", "answer": "Pairs."}\n', encoding="utf-8")
+    before = counts(store)
+    with pytest.raises(UsageError, match=r"^--deck '!!!' has no letters or digits"):
+        import_file(store, user, path, deck="!!!", now=NOW, settings=offline(store))
+    assert counts(store) == before
+    unnamed = tmp_path / "???.jsonl"
+    shutil.copy(path, unnamed)
+    report = import_file(store, user, unnamed, dry_run=True, now=NOW, settings=offline(store))
+    assert report.deck == "imported" and "pass --deck to choose one" in report.warnings[0]
+    assert report.skipped == 0
+
+
+def test_slugs() -> None:
+    assert slugify("My Deck") == "my-deck"
+    assert slugify("Café prep") == "cafe-prep"
+    assert slugify("Вопросы 日本 deck") == "вопросы-日本-deck"
+    assert slugify("データ・サイエンス") == "データ-サイエンス"  # kana keep their voicing marks
+    assert slugify("¡¿!") == ""
+
+
+def test_reimport_keeps_the_stored_category_of_an_unchanged_question(
+    store: Store, tmp_path: Path
+) -> None:
+    user = seed(store)
+    path = tmp_path / "prep.txt"
+    shutil.copy(FIXTURES / "q-prefixed.txt", path)
+    first = import_file(store, user, path, now=NOW, settings=offline(store))
+    qid = first.imported[0]
+    with store.session.begin() as s:
+        stored = next(q for q in list_questions(s, user, deck="prep") if q.id == qid)
+        assert stored.category != "agents"
+        # Not what the words would pick, so keeping it proves nothing was picked again.
+        stored.category = "agents"
+        row = s.get(QuestionRow, qid)
+        assert row is not None
+        row.category, row.content_hash = "agents", stored.content_hash()
+    again = import_file(store, user, path, now=NOW, settings=offline(store))
+    assert (len(again.updated), len(again.unchanged)) == (0, 4)
+    assert again.items[0].category == "agents"
+
+
+class CountingEmbedder:
+    """An embedder that records what it is asked to embed: vectors from two marker words."""
+
+    model_id = "test-counting-embedder"
+    dim = 2
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        self.texts.extend(texts)
+        rows = [[1.0, 0.0] if "index" in t else [0.0, 1.0] for t in texts]
+        return np.asarray(rows, dtype=np.float32)
+
+
+def test_nearest_categories_embed_each_new_text_once() -> None:
+    embedder = CountingEmbedder()
+    mapper = CategoryMapper(embedder)
+    labels = len(mapper.labels)
+    texts = ["Which index for ten million vectors?", "Which index for ten million vectors?",
+             "How do you deploy it?"]  # fmt: skip
+    first = mapper.nearest(texts)
+    assert first[0] == first[1]
+    assert embedder.texts[labels:] == ["Which index for ten million vectors?",
+                                       "How do you deploy it?"]  # fmt: skip
+    again = CategoryMapper(embedder).nearest(["How do you deploy it?", "Which index then?"])
+    assert again[0] == first[2]
+    assert embedder.texts[labels + 2 :] == ["Which index then?"]  # one call, only the new text

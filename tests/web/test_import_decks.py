@@ -105,3 +105,12 @@ def test_rating_a_card_studied_past_the_allowance_stays_in_that_mode(client: Tes
         follow_redirects=False,
     )
     assert "extra_new=1" in undone.headers["location"]
+
+
+def test_upload_names_in_other_scripts_keep_their_letters() -> None:
+    """The file's name names its deck: letters of any script stay, path parts and marks go."""
+    from archprep.web.routes.io import _safe_name
+
+    assert _safe_name("Вопросы 日本.jsonl") == "Вопросы 日本.jsonl"
+    assert _safe_name("../../etc/passwd") == "passwd"
+    assert _safe_name("deck<script>.csv") == "deck_script_.csv"

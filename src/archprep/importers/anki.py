@@ -18,6 +18,8 @@ from archprep.importers.html import html_to_text
 QUESTION_FIELDS = ("question", "front", "text", "prompt", "q")
 ANSWER_FIELDS = ("answer", "back", "back extra", "extra", "response", "a")
 CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+# Anki's own media references: the sound files are not imported, so the tags would show as text.
+SOUND = re.compile(r"\[sound:[^\]]*\]")
 
 
 def _collection(zf: zipfile.ZipFile, name: str, max_bytes: int) -> zipfile.ZipInfo:
@@ -118,6 +120,7 @@ def parse_apkg(data: bytes, name: str, max_bytes: int) -> Parsed:
         ) from None
     items: list[RawItem] = []
     warnings: list[str] = []
+    unanswered = 0
     with zf, tempfile.TemporaryDirectory(prefix="archprep-apkg-") as tmp:
         info = _collection(zf, name, max_bytes)
         path = Path(tmp) / "collection.sqlite"
@@ -143,7 +146,7 @@ def parse_apkg(data: bytes, name: str, max_bytes: int) -> Parsed:
                 f"{name}: not a valid Anki collection ({exc}); export the deck from Anki again"
             ) from None
     for nid, mid, tags, flds in notes:
-        fields = str(flds).split("\x1f")
+        fields = [SOUND.sub(" ", f) for f in str(flds).split("\x1f")]
         item = _note(
             models.get(int(mid), []),
             fields,
@@ -155,6 +158,7 @@ def parse_apkg(data: bytes, name: str, max_bytes: int) -> Parsed:
             warnings.append(
                 f"note {nid}: empty {'question' if not item.question else 'answer'}; skipped"
             )
+            unanswered += bool(item.question)
             continue
         items.append(item)
-    return Parsed(items, warnings)
+    return Parsed(items, warnings, unanswered=unanswered)

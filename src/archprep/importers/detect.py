@@ -55,6 +55,22 @@ def looks_binary(data: bytes) -> bool:
     return bool(head) and controls / len(head) > 0.05
 
 
+def utf16_without_bom(data: bytes) -> bool:
+    """Text saved as UTF-16 with no byte-order mark: every other byte of the start is zero.
+
+    Western text in UTF-16 puts a NUL beside each letter; other binary files do not do that so
+    regularly, with printable characters in between.
+    """
+    head = data[:4096]
+    if len(head) < 16 or any(head.startswith(bom) for bom, _ in BOMS):
+        return False
+    for zeros, letters in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        if zeros.count(0) >= 0.9 * len(zeros):
+            printable = sum(1 for b in letters if b >= 32 or b in (9, 10, 13))
+            return printable >= 0.9 * len(letters)
+    return False
+
+
 def decode(data: bytes, name: str) -> str:
     """Bytes to text: a BOM wins, then UTF-8, then charset-normalizer's best guess."""
     for bom, encoding in BOMS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class Line:
     level: int = 0
     number: int = 0
     plain: str = ""
+    closes: bool = False  # a blank line where ``</details>`` closed a question's answer
 
     def __post_init__(self) -> None:
         if not self.plain:
@@ -49,8 +51,12 @@ class RawItem:
 
 @dataclass
 class Parsed:
+    """Found items; ``warnings`` each name one skipped item, ``notices`` skip nothing."""
+
     items: list[RawItem]
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    unanswered: int = 0  # questions found without an answer (each also has a warning)
 
 
 FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, unescape_html=False)
@@ -59,6 +65,18 @@ BULLET = re.compile(r"^(?P<indent>\s*)(?:[•·▪◦‣⁃●○■□▸►–
 MD_HEADING = re.compile(r"^\s{0,3}(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_].*?)(?:\*\*|__)\s*:?\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
+# GitHub-style FAQs in Markdown and text: <details><summary>Question</summary> answer </details>.
+# Only tags at the start or end of a line count, so prose that names the tags stays as it is.
+DETAILS_OPEN = re.compile(r"^\s*<details(?:\s[^>]*)?>\s*", re.IGNORECASE)
+DETAILS_CLOSE = re.compile(r"\s*</details\s*>\s*$", re.IGNORECASE)
+SUMMARY_OPEN = re.compile(r"^\s*<summary(?:\s[^>]*)?>(?P<q>.*)$", re.IGNORECASE)
+SUMMARY_CLOSE = re.compile(r"^(?P<q>.*?)</summary\s*>\s*(?P<rest>.*)$", re.IGNORECASE)
+MAX_SUMMARY_LINES = 4  # a <summary> still open after this many lines is not one
+INLINE_CODE_TAG = re.compile(r"<(code|kbd|samp|tt)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE)
+INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|b|cite|em|i|mark|q|s|small|span|strong|sub|sup|u|del|ins|br)\b[^>]*>",
+    re.IGNORECASE,
+)
 
 # Short lines that are page furniture rather than content: navigation, newsletter and cookie
 # prompts, share buttons, footers and search widgets. Matched against the whole line.
@@ -150,10 +168,44 @@ def _bullet(raw: str, markdown: bool) -> Line | None:
     return Line(f"{'  ' * min(depth, 3)}- {m.group('text').strip()}", "bullet")
 
 
+def summary_text(fragment: str) -> str:
+    """A ``<summary>``'s content as text: inline code kept as code, other inline tags dropped."""
+    t = INLINE_CODE_TAG.sub(lambda m: code_span(html.unescape(m.group(2))), fragment)
+    return re.sub(r"\s+", " ", html.unescape(INLINE_TAG.sub("", t))).strip()
+
+
+def code_span(text: str) -> str:
+    """``text`` as Markdown inline code, fenced with more backticks than it holds itself."""
+    text = re.sub(r"\s+", " ", text)
+    if not text.strip():
+        return text
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+@dataclass
+class _OpenSummary:
+    """A ``<summary>`` whose closing tag is on a later line: its line and the text so far."""
+
+    number: int
+    raw: str
+    parts: list[str]
+
+    def as_text(self) -> list[Line]:
+        """Its lines as they were, for a ``<summary>`` that was never closed."""
+        texts = [self.raw, *self.parts[1:]]
+        return [
+            Line(t, "text" if t.strip() else "blank", number=self.number + k)
+            for k, t in enumerate(texts)
+        ]
+
+
 def lines_from_text(text: str, *, markdown: bool) -> list[Line]:
     """Classify each line of plain text or Markdown; chrome lines are dropped here."""
     out: list[Line] = []
     in_fence = False
+    summary: _OpenSummary | None = None
     for number, raw in enumerate(repair(text).split("\n"), start=1):
         raw = raw.rstrip()
         if FENCE.match(raw):
@@ -162,6 +214,32 @@ def lines_from_text(text: str, *, markdown: bool) -> list[Line]:
             continue
         if in_fence:
             out.append(Line(raw, "code", number=number))
+            continue
+        if summary is not None:
+            if (end := SUMMARY_CLOSE.match(raw)) is None:
+                summary.parts.append(raw)
+                if len(summary.parts) <= MAX_SUMMARY_LINES:
+                    continue
+                out.extend(summary.as_text())  # never closed: not a summary after all
+                summary = None
+                continue
+            question = summary_text(" ".join([*summary.parts, end.group("q")]))
+            if question:
+                out.append(Line(question, "question", number=summary.number))
+            summary, raw = None, end.group("rest")
+        elif "<" in raw:
+            raw = DETAILS_OPEN.sub("", raw, count=1)
+            if (opened := SUMMARY_OPEN.match(raw)) is not None:
+                if (end := SUMMARY_CLOSE.match(opened.group("q"))) is None:
+                    summary = _OpenSummary(number, raw, [opened.group("q")])
+                    continue
+                if question := summary_text(end.group("q")):
+                    out.append(Line(question, "question", number=number))
+                raw = end.group("rest")
+        if (closed := DETAILS_CLOSE.search(raw)) is not None:
+            if raw[: closed.start()].strip():
+                out.append(Line(raw[: closed.start()], "text", number=number))
+            out.append(Line("", "blank", number=number, closes=True))
             continue
         if not raw.strip():
             out.append(Line("", "blank", number=number))
@@ -176,6 +254,8 @@ def lines_from_text(text: str, *, markdown: bool) -> list[Line]:
             line = _bullet(raw, markdown) or Line(raw, "text")
         line.number = number
         out.append(line)
+    if summary is not None:
+        out.extend(summary.as_text())
     if in_fence:
         out.append(Line("```", "code", number=len(out) + 1))
     if not markdown:

@@ -37,9 +37,21 @@ NOT_A_SECTION_TOPIC = BY_NAME_ONLY | {"system-design", "troubleshooting", "behav
 
 
 def slugify(text: str, max_len: int = 60) -> str:
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
+    """Lower-case words joined by hyphens: ``Café Prep`` → ``cafe-prep``.
+
+    Accented Latin letters lose their accents; letters of other scripts are kept as they are
+    (``Вопросы 日本`` → ``вопросы-日本``), so such names never all become one empty slug.
+    """
+    t = "".join(_ascii_or_self(c) for c in unicodedata.normalize("NFC", text)).casefold()
+    t = re.sub(r"[\W_]+", "-", t).strip("-")
     return t[:max_len].rstrip("-")
+
+
+def _ascii_or_self(char: str) -> str:
+    if char.isascii():
+        return char
+    folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+    return folded if folded.strip() else char
 
 
 def normalise_question(text: str) -> str:
@@ -68,6 +80,10 @@ def _words(text: str) -> set[str]:
 
 # Topic-line vectors per embedding model: the same for every import in a process.
 _LABEL_CACHE: dict[str, Matrix] = {}
+# The category picked for a text, per embedding model: the web previews a file and then imports
+# it, and embedding is most of an import's time. Cleared when full rather than kept in order.
+_NEAREST_CACHE: dict[tuple[str, str], str] = {}
+NEAREST_CACHE_SIZE = 50_000
 
 
 class CategoryMapper:
@@ -131,11 +147,20 @@ class CategoryMapper:
         return cat if score >= threshold else slug
 
     def nearest(self, texts: Sequence[str]) -> list[str]:
-        """The closest built-in category for each text (an uncategorised question)."""
+        """The closest built-in category for each text (an uncategorised question).
+
+        All texts not seen before are embedded in one call, each distinct text once.
+        """
         if not texts:
             return []
-        fallback = "uncategorised"
-        return [
-            max(s.items(), key=lambda kv: kv[1])[0] if max(s.values()) > 0 else fallback
-            for s in self._scores(texts)
-        ]
+        model = self.embedder.model_id if self.embedder is not None else "words"
+        found = {t: _NEAREST_CACHE.get((model, t)) for t in texts}
+        todo = [t for t, cat in found.items() if cat is None]
+        if todo:
+            for text, scores in zip(todo, self._scores(todo), strict=True):
+                best = max(scores.items(), key=lambda kv: kv[1])
+                found[text] = best[0] if best[1] > 0 else "uncategorised"
+            if len(_NEAREST_CACHE) + len(todo) > NEAREST_CACHE_SIZE:
+                _NEAREST_CACHE.clear()
+            _NEAREST_CACHE.update({(model, t): str(found[t]) for t in todo})
+        return [str(found[t]) for t in texts]

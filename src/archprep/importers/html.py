@@ -7,7 +7,14 @@ import re
 from bs4 import BeautifulSoup
 from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
-from archprep.importers.document import Line, Parsed, is_chrome, render_answer, repair
+from archprep.importers.document import (
+    Line,
+    Parsed,
+    code_span,
+    is_chrome,
+    render_answer,
+    repair,
+)
 from archprep.importers.layouts import is_question_like
 from archprep.importers.text import extract
 
@@ -25,9 +32,10 @@ CHROME_TOKENS = frozenset(
 )
 INLINE_TAGS = frozenset(
     """a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp small span strong sub sup
-    time u var wbr label del ins""".split()
+    time tt u var wbr label del ins""".split()
 )
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
+CODE_TAGS = frozenset({"code", "kbd", "samp", "tt"})
 
 
 def parse_html(html: str) -> Parsed:
@@ -70,11 +78,17 @@ def _strip_chrome(root: Tag) -> None:
 
 
 def _inline_text(node: Tag | NavigableString) -> str:
-    """Inline content as text: source line breaks are spaces in HTML; only ``<br>`` breaks."""
+    """Inline content as text: source line breaks are spaces in HTML; only ``<br>`` breaks.
+
+    Inline code stays code (Markdown backticks), so what the page showed as code, such as an
+    escaped ``&lt;img …&gt;``, is stored as code and never read as markup.
+    """
     if isinstance(node, NavigableString):
         return re.sub(r"\s+", " ", str(node))
     if node.name == "br":
         return "\n"
+    if node.name in CODE_TAGS:
+        return code_span(node.get_text())
     return "".join(_inline_text(c) for c in node.children if isinstance(c, Tag | NavigableString))
 
 

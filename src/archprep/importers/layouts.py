@@ -16,8 +16,9 @@ QUESTION_WORDS = frozenset(
     justify talk share architect debug troubleshoot diagnose identify elaborate sketch present
     recommend plan choose assess analyse analyze critique""".split()
 )
+# "1." numbers an item, "0.25" is a figure: a dot followed by a digit is never numbering.
 NUMBERING = re.compile(
-    r"^\s*(?:(?:Q(?:uestion)?\.?\s*)?\d{1,3}\s*(?:[.):\]]|\s[-–—])\s*|Q(?:uestion)?\s*[:.)\-–—]\s*"
+    r"^\s*(?:(?:Q(?:uestion)?\.?\s*)?\d{1,3}\s*(?:[.):\]](?!\d)|\s[-–—])\s*|Q(?:uestion)?\s*[:：.)\-–—]\s*"
     r"|\(\d{1,3}\)\s*|\d{1,3}(?=[A-Z\"“‘'(]))"
 )
 MARKER_GLYPHS = "▼▾▽▿⌄˅⌵▸▶►▹⊕⊞"
@@ -30,12 +31,13 @@ EXPANDER_TAIL = re.compile(
     re.IGNORECASE,
 )
 EXPANDER_ONLY = re.compile(rf"^\s*(?:[{MARKER_GLYPHS}+›−]+|{EXPANDER_WORDS})\s*$", re.IGNORECASE)
+# Full-width colons ("Q：") are how Japanese and Chinese text writes these prefixes.
 QA_QUESTION = re.compile(
-    r"^\s*(?:Q|Question)\s*(?:\d{1,3})?\s*(?:[:.)]|[-–—](?=\s))\s*(?P<q>\S.*?)"
-    r"(?:\s+(?-i:A|Ans|Answer)\s*:\s*(?P<a>\S.*))?$",
+    r"^\s*(?:Q|Question)\s*(?:\d{1,3})?\s*(?:[:：.)]|[-–—](?=\s))\s*(?P<q>\S.*?)"
+    r"(?:\s+(?-i:A|Ans|Answer)\s*[:：]\s*(?P<a>\S.*))?$",
     re.IGNORECASE,
 )
-ANSWER_PREFIX = re.compile(r"^\s*(?:\*\*)?(?:A|Ans|Answer)\s*\d{0,3}\s*[:.)\-–—]\s*(?:\*\*)?\s*")
+ANSWER_PREFIX = re.compile(r"^\s*(?:\*\*)?(?:A|Ans|Answer)\s*\d{0,3}\s*[:：.)\-–—]\s*(?:\*\*)?\s*")
 NUMBERED = re.compile(
     r"^(?P<indent>\s?)(?:(?P<q>Q(?:uestion)?\.?\s*)(?P<qn>\d{1,3})\s*[:.)\-–—]?\s*"
     r"|(?P<n>\d{1,3})(?P<sep>[.)]\s*|\s*[:\-–—]\s+|\s+|(?=[A-Z\"“‘'(]))"
@@ -48,6 +50,7 @@ INLINE = re.compile(
 TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*)\|\s*$")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 LABELS = frozenset("q a question questions answer answers term definition prompt response".split())
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 @dataclass
@@ -59,6 +62,11 @@ class Start:
     body: int
     inline: str = ""
     end: int | None = None
+    top: int | None = None  # where its block begins when that is above ``index`` (a table header)
+
+    @property
+    def first(self) -> int:
+        return self.index if self.top is None else self.top
 
 
 def clean_question(text: str) -> str:
@@ -73,11 +81,17 @@ def clean_question(text: str) -> str:
     return t
 
 
+def word_count(text: str) -> int:
+    """Words in ``text``; Chinese and Japanese write no spaces, so two characters count as one."""
+    cjk = len(CJK.findall(text))
+    return max(len(text.split()), cjk // 2) if cjk else len(text.split())
+
+
 def is_question_like(text: str, *, max_len: int = 600) -> bool:
     t = clean_question(text)
-    if len(t) < 6 or len(t) > max_len or t.endswith(":"):
+    if len(t) < 6 or len(t) > max_len or t.endswith((":", "：")):
         return False
-    if re.search(r"\?[\"”’')\]]*$", t):
+    if re.search(r"[?？][\"”’')\]」』]*$", t):
         return True
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", t) if s]
     # The opening sentence needs three words ("What is X"); a closing instruction after a
@@ -217,9 +231,9 @@ def detect_question_lines(lines: list[Line]) -> list[Start]:
     out: list[Start] = []
     for i, line in enumerate(lines):
         text = line.plain.strip()
-        if line.kind != "text" or not text.endswith("?") or len(text) > 300:
+        if line.kind != "text" or not text.endswith(("?", "？")) or len(text) > 300:
             continue
-        if len(text.split()) < 3:
+        if word_count(text) < 3:
             continue
         prev = lines[i - 1] if i else None
         first = text.split(" ", 1)[0].lower().strip("\"“'(")
@@ -244,28 +258,101 @@ def _cells(text: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", m.group("cells"))] if m else []
 
 
-def detect_table(lines: list[Line]) -> list[Start]:
-    out: list[Start] = []
+def _table_blocks(lines: list[Line]) -> list[list[int]]:
+    """Runs of consecutive Markdown table lines (rows and ``|---|`` rules), one run per table."""
+    blocks: list[list[int]] = []
+    current: list[int] = []
     for i, line in enumerate(lines):
-        if line.kind != "text" or TABLE_RULE.match(line.text):
+        if line.kind == "text" and (TABLE_ROW.match(line.text) or TABLE_RULE.match(line.text)):
+            current.append(i)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _heading_sections(lines: list[Line]) -> list[tuple[int, int]]:
+    """The line ranges that belong to a question heading: up to the next heading as high.
+
+    A table in there is part of that question's answer, never a list of questions of its own.
+    """
+    sections = []
+    for s in detect_headings(lines):
+        level = lines[s.index].level
+        end = next(
+            (j for j in range(s.index + 1, len(lines))
+             if lines[j].kind == "heading" and lines[j].level <= level),
+            len(lines),
+        )  # fmt: skip
+        sections.append((s.index, end))
+    return sections
+
+
+def _table_rows(lines: list[Line], *, questions: bool) -> list[Start]:
+    """Two-column table rows as questions with the answer in the second cell.
+
+    ``questions=True`` reads tables that hold questions: a header naming them ("Question |
+    Answer") or first cells that mostly read as questions. ``questions=False`` reads the other
+    two-column tables (terms and definitions), the weaker evidence. A table inside a question
+    heading's answer is that answer's content either way.
+    """
+    sections = _heading_sections(lines)
+    out: list[Start] = []
+    for block in _table_blocks(lines):
+        if any(lo < block[0] < hi for lo, hi in sections):
             continue
-        cells = _cells(line.text)
-        if len(cells) != 2 or not cells[0] or not cells[1]:
+        rows = [i for i in block if not TABLE_RULE.match(lines[i].text)]
+        if not rows:
             continue
-        header = i + 1 < len(lines) and TABLE_RULE.match(lines[i + 1].text) is not None
-        labels = {re.sub(r"\W", "", c.lower()) for c in cells}
-        if header and (labels & LABELS or not is_question_like(cells[0])):
-            continue
-        out.append(Start(i, clean_question(cells[0]), i + 1, inline=cells[1], end=i + 1))
+        first = rows[0]
+        header = first + 1 in block and TABLE_RULE.match(lines[first + 1].text) is not None
+        head_cells = _cells(lines[first].text)
+        labelled = header and bool({re.sub(r"\W", "", c.lower()) for c in head_cells} & LABELS)
+        if header and (labelled or not head_cells or not is_question_like(head_cells[0])):
+            rows = rows[1:]
+        pairs = [(i, c) for i in rows if len(c := _cells(lines[i].text)) == 2 and c[0] and c[1]]
+        asked = sum(is_question_like(c[0]) for _, c in pairs)
+        if pairs and (labelled or asked * 2 >= len(pairs)) == questions:
+            # The first question's block starts at the table's header, so the lines above it
+            # (a section heading, say) are not left at the end of the previous answer.
+            out.extend(
+                Start(i, clean_question(c[0]), i + 1, inline=c[1], end=i + 1,
+                      top=block[0] if k == 0 else None)
+                for k, (i, c) in enumerate(pairs)
+            )  # fmt: skip
     return out
 
 
+def detect_table(lines: list[Line]) -> list[Start]:
+    return _table_rows(lines, questions=True)
+
+
+def detect_term_table(lines: list[Line]) -> list[Start]:
+    return _table_rows(lines, questions=False)
+
+
+def detect_headings_and_tables(lines: list[Line]) -> list[Start]:
+    """Question headings, and question tables under headings of their own (a mixed page)."""
+    starts = {s.index: s for s in detect_table(lines)}
+    starts.update({s.index: s for s in detect_headings(lines)})
+    return [starts[i] for i in sorted(starts)]
+
+
 def detect_explicit(lines: list[Line]) -> list[Start]:
-    return [
-        Start(i, clean_question(ln.plain), i + 1)
-        for i, ln in enumerate(lines)
-        if ln.kind == "question"
-    ]
+    """Questions the page's structure marks; an answer closed by ``</details>`` ends there."""
+    out: list[Start] = []
+    for i, ln in enumerate(lines):
+        if ln.kind != "question":
+            continue
+        stop = next(
+            (j for j in range(i + 1, len(lines)) if lines[j].closes or lines[j].kind == "question"),
+            None,
+        )
+        end = stop if stop is not None and lines[stop].closes else None
+        out.append(Start(i, clean_question(ln.plain), i + 1, end=end))
+    return out
 
 
 Detector = Callable[[list[Line]], list[Start]]
@@ -278,6 +365,11 @@ DETECTORS: tuple[tuple[str, Detector, float], ...] = (
     ("expander", detect_expander, 1.0),
     ("numbered", detect_numbered, 1.0),
     ("headings", detect_headings, 0.95),
+    ("headings-and-tables", detect_headings_and_tables, 0.95),
     ("question-lines", detect_question_lines, 0.6),
+    ("term-table", detect_term_table, 0.5),
     ("topic-headings", detect_title_headings, 0.5),
 )
+# Layouts whose markers are clear enough that questions they find and the chosen layout leaves
+# inside answers are worth a warning.
+STRONG = 0.95

@@ -21,7 +21,7 @@ from archprep.bank.model import (
 )
 from archprep.embeddings import Embedder, ModelUnavailable, load_embedder
 from archprep.errors import UsageError, UserError
-from archprep.importers.detect import decode, detect_format, looks_binary
+from archprep.importers.detect import decode, detect_format, looks_binary, utf16_without_bom
 from archprep.importers.document import Parsed, RawItem
 from archprep.importers.enrich import (
     CategoryMapper,
@@ -94,6 +94,8 @@ class ImportReport:
 def read_checked(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, after the checks every format shares: exists, not empty, not too big."""
     name = path.name
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, not a file; name the files in it (e.g. {path}/*.md)")
     if not path.is_file():
         raise UserError(f"{path}: no such file; check the path")
     size = path.stat().st_size
@@ -115,6 +117,11 @@ def parse_file(data: bytes, name: str, fmt: str, max_bytes: int) -> Parsed:
         return pdf.parse_pdf(data, name)
     if fmt == "anki":
         return anki.parse_apkg(data, name, max_bytes * APKG_UNPACK_FACTOR)
+    if utf16_without_bom(data):
+        raise UserError(
+            f"{name}: this looks like UTF-16 text without a byte-order mark, which cannot be read "
+            "reliably; save it as UTF-8 and import again"
+        )
     if looks_binary(data):
         raise UserError(
             f"{name}: this looks like a binary file, not {fmt}; import text, Markdown, HTML, "
@@ -160,7 +167,12 @@ RESERVED_DECKS = ("builtin", "drills")
 
 
 def build_questions(
-    parsed: Parsed, deck_slug: str, name: str, settings: Settings, report: ImportReport
+    parsed: Parsed,
+    deck_slug: str,
+    name: str,
+    settings: Settings,
+    report: ImportReport,
+    stored: dict[tuple[str, str], str] | None = None,
 ) -> list[Question]:
     """Found items as ``Question`` records: kind, level, category and key points filled in.
 
@@ -168,7 +180,11 @@ def build_questions(
     from words alone (the embedding model would read every sentence: docs/import-export.md),
     and are marked so the grader treats them as derived points. Ids are provisional
     (``import/<deck>/<hash>``); ``_assign_ids`` settles them against the store.
+
+    ``stored`` maps (normalised question, answer) of the deck's stored questions to their
+    category: an item found there unchanged keeps it, so a re-import embeds nothing new.
     """
+    stored = stored or {}
     from archprep.grading.rubric import derive_key_points  # the grader's own rubric builder
 
     mapper = CategoryMapper(_embedder(settings))
@@ -198,10 +214,19 @@ def build_questions(
                 f"{_where(item)}kind {item.kind!r} is not one of {', '.join(KINDS)}; using {kind}"
             )
         kinds.append(kind)
-    loose = [i for i, item in enumerate(kept) if not item.category and kinds[i] != "behavioral"]
+    guessed: dict[int, str] = {}
+    loose: list[int] = []
+    for i, item in enumerate(kept):
+        if item.category or kinds[i] == "behavioral":
+            continue
+        known = stored.get((normalise_question(item.question), item.answer))
+        if known is not None:
+            guessed[i] = known
+        else:
+            loose.append(i)
     # The question and the answer's opening: enough to place it, cheap to embed.
     nearest = mapper.nearest([f"{kept[i].question} {kept[i].answer[:160]}" for i in loose])
-    guessed = dict(zip(loose, nearest, strict=True))
+    guessed.update(zip(loose, nearest, strict=True))
     questions = []
     for i, item in enumerate(kept):
         level = item.level if item.level in LEVELS else "intermediate"
@@ -260,6 +285,22 @@ def _plan(session: Session, deck_slug: str, questions: list[Question], user_id: 
     ).first()
     _assign_ids(session, deck, questions, user_id)
     return [_status(session, q) for q in questions]
+
+
+def _stored_categories(store: Store, user_id: int, deck_slug: str) -> dict[tuple[str, str], str]:
+    """The categories of the questions already in the user's deck, by question and answer."""
+    with store.session() as session:
+        deck = session.scalars(
+            select(Deck).where(Deck.slug == deck_slug, Deck.owner_id == user_id)
+        ).first()
+        if deck is None:
+            return {}
+        rows = session.execute(
+            select(QuestionRow.question, QuestionRow.answer, QuestionRow.category).where(
+                QuestionRow.deck_id == deck.id
+            )
+        )
+        return {(normalise_question(q), a): c for q, a, c in rows}
 
 
 def _same_answer(ours: str, theirs: str) -> bool:
@@ -328,21 +369,45 @@ def import_file(
             f"--deck {deck!r} names one of archprep's own decks ({', '.join(RESERVED_DECKS)}); "
             "give your deck another name"
         )
+    if deck is not None and not slugify(deck.strip()):
+        raise UsageError(
+            f"--deck {deck!r} has no letters or digits to name a deck by; give it a name with some"
+        )
     data = read_checked(path, settings.max_import_bytes)
     form = detect_format(path, data, fmt)
     parsed = parse_file(data, path.name, form, settings.max_import_bytes)
+    if not parsed.items and parsed.unanswered:
+        found = (
+            f"{parsed.unanswered} questions but none has an answer"
+            if parsed.unanswered > 1
+            else "a question but no answer to it"
+        )
+        raise UserError(
+            f"{path.name}: found {found}; add the answers (see docs/import-export.md for the "
+            "layouts archprep reads)"
+        )
     if not parsed.items:
         raise UserError(
             f"{path.name}: found no questions in this {form} file; see docs/import-export.md for "
             "the layouts archprep reads, or force another with --format"
         )
     deck_name = (deck or path.stem).strip() or "imported"
-    deck_slug = slugify(deck_name) or "imported"
+    deck_slug = slugify(deck_name)
+    notices = list(parsed.notices)
+    if not deck_slug:
+        deck_name = deck_slug = "imported"
+        notices.append(
+            "the file's name has no letters or digits to name a deck by, so it goes into the deck "
+            "'imported'; pass --deck to choose one"
+        )
     if deck_slug in RESERVED_DECKS:
         deck_slug = f"{deck_slug}-imported"  # a file named builtin.csv keeps its questions apart
-    report = ImportReport(path.name, form, deck_slug, dry_run, warnings=list(parsed.warnings))
+    report = ImportReport(
+        path.name, form, deck_slug, dry_run, warnings=[*parsed.warnings, *notices]
+    )
     report.skipped = len(parsed.warnings)
-    questions = build_questions(parsed, deck_slug, path.name, settings, report)
+    stored = _stored_categories(store, user_id, deck_slug)
+    questions = build_questions(parsed, deck_slug, path.name, settings, report, stored)
     if dry_run:
         with store.session() as session:
             questions = _without_builtin_copies(session, questions, report)

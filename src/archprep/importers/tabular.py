@@ -70,17 +70,21 @@ def _item(record: dict[str, Any], line: int) -> RawItem:
     )
 
 
-def _collect(records: list[tuple[int, dict[str, Any]]], name: str) -> Parsed:
+def _collect(records: list[tuple[int, dict[str, Any]]], name: str, unit: str = "row") -> Parsed:
+    """Items from records; one without a question or an answer is skipped with a warning."""
     items: list[RawItem] = []
     warnings: list[str] = []
+    unanswered = 0
     for line, record in records:
         item = _item(record, line)
         if not item.question or not item.answer:
             missing = "question" if not item.question else "answer"
-            warnings.append(f"line {line}: empty {missing}; row skipped")
+            where = f"item {line}" if unit == "item" else f"line {line}"
+            warnings.append(f"{where}: empty {missing}; {unit} skipped")
+            unanswered += bool(item.question)
             continue
         items.append(item)
-    return Parsed(items, warnings)
+    return Parsed(items, warnings, unanswered=unanswered)
 
 
 def parse_delimited(text: str, name: str, delimiter: str) -> Parsed:
@@ -130,8 +134,8 @@ def parse_jsonl(text: str, name: str) -> Parsed:
         whole = whole["questions"]
     if isinstance(whole, list):
         for n, obj in enumerate(whole, start=1):
-            records.append((n, _object(obj, name, n)))
-        return _collect(records, name)
+            records.append((n, _object(obj, f"{name}: item {n}", "item")))
+        return _checked(_collect(records, name, "item"), records, name)
     for n, line in enumerate(stripped.splitlines(), start=1):
         if not line.strip():
             continue
@@ -141,21 +145,36 @@ def parse_jsonl(text: str, name: str) -> Parsed:
             raise UserError(
                 f"{name}:{n}: not valid JSON ({exc.msg}); fix or remove that line"
             ) from None
-        records.append((n, _object(obj, name, n)))
-    return _collect(records, name)
+        records.append((n, _object(obj, f"{name}:{n}", "line")))
+    return _checked(_collect(records, name, "line"), records, name)
 
 
-def _object(obj: Any, name: str, n: int) -> dict[str, Any]:
+def _object(obj: Any, where: str, unit: str) -> dict[str, Any]:
+    """A JSON object's known fields; anything but an object is an error naming its place."""
     if not isinstance(obj, dict):
-        raise UserError(f"{name}:{n}: expected a JSON object with question and answer keys")
+        found = "a list" if isinstance(obj, list) else f"a {type(obj).__name__}"
+        if obj is None:
+            found = "null"
+        raise UserError(
+            f"{where}: expected a JSON object with question and answer keys, found {found}; "
+            f"fix or remove that {unit}"
+        )
     record: dict[str, Any] = {}
     for key, value in obj.items():
         field = _field_of(str(key))
         if field:
             record[field] = value
-    missing = [f for f in ("question", "answer") if f not in record]
-    if missing:
-        raise UserError(
-            f"{name}:{n}: missing key(s) {', '.join(missing)}; each line needs question and answer"
-        )
     return record
+
+
+def _checked(parsed: Parsed, records: list[tuple[int, dict[str, Any]]], name: str) -> Parsed:
+    """A file none of whose objects has a question (or an answer) key is misnamed, not sparse."""
+    if parsed.items or not records:
+        return parsed
+    for key, noun in (("question", "a question"), ("answer", "an answer")):
+        if not any(key in record for _, record in records):
+            names = ", ".join(COLUMNS[key])
+            raise UserError(
+                f"{name}: no object has {noun} key; give each one under one of the keys {names}"
+            )
+    return parsed

@@ -34,7 +34,8 @@ ACCEPT = ".txt,.md,.markdown,.html,.htm,.pdf,.csv,.tsv,.jsonl,.json,.apkg"
 def _safe_name(filename: str | None) -> str:
     """The upload's base name, reduced to characters safe in a temp path (keeps the suffix)."""
     base = Path(filename or "upload.txt").name
-    cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" .") or "upload.txt"
+    # Letters and digits of any script stay ("Вопросы.jsonl" names its deck); the rest goes.
+    cleaned = re.sub(r"[^\w. -]+", "_", base).strip(" .") or "upload.txt"
     return cleaned[-120:]
 
 
