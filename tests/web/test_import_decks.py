@@ -114,3 +114,15 @@ def test_upload_names_in_other_scripts_keep_their_letters() -> None:
     assert _safe_name("Вопросы 日本.jsonl") == "Вопросы 日本.jsonl"
     assert _safe_name("../../etc/passwd") == "passwd"
     assert _safe_name("deck<script>.csv") == "deck_script_.csv"
+
+
+def test_reimporting_an_unchanged_file_offers_nothing_to_import(client: TestClient) -> None:
+    """Unchanged questions are not also counted as skipped, and there is no "Import 0" button."""
+    token = csrf_of(client, "/import")
+    import_deck(client, token)
+    again = client.post("/import", data={"csrf_token": token, "deck": "release-notes"},
+                        files={"file": ("notes.csv", DECK, "text/csv")})  # fmt: skip
+    assert again.status_code == 200
+    assert "0 new, 0 updated, 3 unchanged." in again.text
+    assert "Nothing to import" in again.text and "Import 0" not in again.text
+    assert 'href="/search?deck=release-notes"' in again.text
