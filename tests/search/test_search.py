@@ -93,6 +93,13 @@ def test_scenario_query(searcher: Searcher) -> None:
     assert searcher.search("our gpu bill tripled this quarter").hits[0].id == "mlops/gpu-cost"
 
 
+def test_a_word_match_does_not_bring_unrelated_questions_along(searcher: Searcher) -> None:
+    """Only PSI's question has the word; the others are unrelated in meaning, so the list is
+    that one question, not the whole bank ranked by a weak cosine."""
+    hits = searcher.search("psi", limit=10).hits
+    assert [h.id for h in hits] == ["mlops/psi-thresholds"]
+
+
 def test_filters_restrict_hits(searcher: Searcher) -> None:
     result = searcher.search("cost", filters=Filters(category="fine-tuning"))
     assert {h.category for h in result.hits} <= {"fine-tuning"}
