@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -178,7 +179,9 @@ def test_html_import_is_stored_as_plain_text(sqlite_url: str) -> None:
         assert payload not in blob
 
 
-def test_exports_and_restore(sqlite_url: str, tmp_path: Path) -> None:
+def test_exports_and_restore(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = seeded(sqlite_url)
     runner.invoke(app, ["--db", url, "import", str(FIXTURES / "q-prefixed.txt")])
     anki = runner.invoke(
@@ -207,9 +210,13 @@ def test_exports_and_restore(sqlite_url: str, tmp_path: Path) -> None:
     assert backup.exit_code == 0, backup.output
     assert json.loads(backup.stdout)["tables"]["questions"] == 6
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("ARCHPREP_EMBEDDING_MODEL", "auto")  # restore makes the search vectors
     restored = runner.invoke(app, ["--db", fresh, "restore", str(tmp_path / "b.json"), "--json"])
+    monkeypatch.setenv("ARCHPREP_EMBEDDING_MODEL", "none")
     assert restored.exit_code == 0, restored.output
     assert json.loads(restored.stdout)["tables"]["questions"] == 6
+    with sqlite3.connect(tmp_path / "fresh.db") as con:  # search vectors made by restore
+        assert con.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 6
     again = runner.invoke(
         app, ["--db", fresh, "export", "backup", "--out", str(tmp_path / "c.json")]
     )

@@ -8,8 +8,15 @@ from pathlib import Path
 import typer
 from sqlalchemy import select
 
-from archprep.bank.sync import ensure_bank
-from archprep.cli.common import app, app_context, console, err_console, print_json
+from archprep.bank.sync import embed_changed, ensure_bank
+from archprep.cli.common import (
+    app,
+    app_context,
+    console,
+    embedding_progress,
+    err_console,
+    print_json,
+)
 from archprep.errors import UsageError, UserError
 from archprep.exporters import export_anki, restore_backup, write_backup, write_guide
 from archprep.exporters.backup import read_backup
@@ -176,10 +183,14 @@ def restore_cmd(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Restore a backup into an empty database (give a new one with --db), keeping every id."""
+    """Restore a backup into a database with nothing of yours in it yet, keeping every id."""
     actx = app_context(ctx)
     read_backup(file)  # a missing or foreign file is refused before a new database is made
     report = restore_backup(actx.store(), file)
+    # Search vectors are not in a backup: make them now, with a progress bar, rather than
+    # leave the first search to wait half a minute in silence.
+    with embedding_progress() as progress:
+        embed_changed(actx.store(), actx.settings, progress=progress)
     if json_out:
         print_json(report.as_dict())
         return
