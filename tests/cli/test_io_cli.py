@@ -231,3 +231,34 @@ def test_exports_and_restore(
     never = tmp_path / "never.db"  # a missing backup leaves no new, empty database behind
     missing = runner.invoke(app, ["--db", str(never), "restore", str(tmp_path / "nope.json")])
     assert missing.exit_code == 1 and "no such file" in missing.stderr and not never.exists()
+
+
+def test_picked_key_points_stay_picked_through_an_anki_round_trip(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Key points picked from an imported answer are graded as picked ones; exporting the deck
+    to Anki and importing it back must not turn them into written ones."""
+    from archprep.store import open_store
+    from archprep.store.questions import list_questions
+
+    url = seeded(sqlite_url)
+    runner.invoke(app, ["--db", url, "import", str(FIXTURES / "q-prefixed.txt"), "--deck", "n"])
+    apkg = tmp_path / "n.apkg"
+    assert (
+        runner.invoke(
+            app, ["--db", url, "export", "anki", "--out", str(apkg), "--deck", "n"]
+        ).exit_code
+        == 0
+    )
+    back = runner.invoke(app, ["--db", url, "import", str(apkg), "--deck", "back"])
+    assert back.exit_code == 0, back.output
+    store = open_store(url)
+    try:
+        with store.session() as s:
+            before = list_questions(s, 1, deck="n")
+            after = list_questions(s, 1, deck="back")
+    finally:
+        store.close()
+    assert before and all(q.key_points_derived for q in before)
+    assert len(after) == len(before) and all(q.key_points_derived for q in after)
+    assert not any("derived" in t for q in after for t in q.tags)

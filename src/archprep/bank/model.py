@@ -33,6 +33,8 @@ STAR_PARTS = ("situation", "task", "action", "result")
 # ``Question.extra`` key set by the importer when the key points were derived from the model
 # answer rather than written: the grader then treats them as it treats its own derived points.
 DERIVED_KEY_POINTS = "key_points_derived"
+# The Anki tag that carries it through an export and back (Anki notes have no other place).
+DERIVED_TAG = "archprep_derived_key_points"
 
 
 def load_topics() -> dict[str, dict[str, str]]:

@@ -19,7 +19,7 @@ import genanki
 import nh3
 from markdown_it import MarkdownIt
 
-from archprep.bank.model import Question
+from archprep.bank.model import DERIVED_TAG, Question
 from archprep.errors import UserError
 from archprep.store import Store
 from archprep.store.questions import list_questions
@@ -88,6 +88,8 @@ def _tag(text: str) -> str:
 def note_for(q: Question) -> genanki.Note:
     points = "".join(f"<li>{html.escape(k.text)}</li>" for k in q.key_points)
     tags = [DECK_ROOT, q.category, q.level, q.kind, *q.tags]
+    if q.key_points_derived:
+        tags.append(DERIVED_TAG)  # so importing the deck back keeps them graded as picked
     return genanki.Note(
         model=MODEL,
         fields=[

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from archprep.bank.model import (
     CATEGORIES,
     DERIVED_KEY_POINTS,
+    DERIVED_TAG,
     KINDS,
     LEVELS,
     KeyPoint,
@@ -238,7 +239,8 @@ def build_questions(
         points = item.key_points[:7] or [
             k.text for k in derive_key_points(item.answer, question=item.question)
         ]
-        extra = {DERIVED_KEY_POINTS: True} if points and not item.key_points else {}
+        picked = not item.key_points or DERIVED_TAG in item.tags  # ours, from an Anki export
+        extra = {DERIVED_KEY_POINTS: True} if points and picked else {}
         questions.append(
             Question(
                 id=question_id(deck_slug, item.question),
@@ -247,7 +249,7 @@ def build_questions(
                 category=category,
                 kind=kinds[i],
                 level=level,
-                tags=_tags(item.tags),
+                tags=_tags([t for t in item.tags if t != DERIVED_TAG]),
                 key_points=[KeyPoint(p) for p in points],
                 follow_ups=item.follow_ups[:3],
                 extra=extra,
