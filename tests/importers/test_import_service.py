@@ -249,6 +249,13 @@ def test_kind_inference() -> None:
         == "design"
     )
     assert infer_kind("How would you debug p99 spikes?", "x " * 80) == "troubleshooting"
+    for scenario in (
+        "p99 latency spikes every few minutes. How do you isolate and resolve the bottleneck?",
+        "Your training job keeps crashing with OOM. What would you check first?",
+        "Retrieval quality suddenly dropped after a deploy. Walk me through it.",
+    ):
+        assert infer_kind(scenario, "x " * 80) == "troubleshooting", scenario
+    assert infer_kind("What is a bottleneck layer in a CNN?", "x " * 80) == "concept"
     assert infer_kind("What is MLOps?", "A short answer.") == "rapid-fire"
     assert infer_kind("What is MLOps?", "word " * 80) == "concept"
 

@@ -22,7 +22,11 @@ KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"^(?:tell me about|describe|give (?:me )?an example of|share)\b.*\b(?:a|one) "
         r"(?:time|situation|moment|project|occasion)\b|^how (?:did|have) you (?:handled?|dealt)",
         re.IGNORECASE)),
-    ("troubleshooting", re.compile(r"\b(?:troubleshoot|debug|diagnose|root cause)\w*", re.I)),
+    ("troubleshooting", re.compile(
+        r"\b(?:troubleshoot|debug|diagnose|root cause)\w*|\bisolate and (?:fix|resolve)\b"
+        r"|\bwhat would you (?:check|look at) first\b|\bwent wrong\b"
+        r"|\bkeeps? (?:crashing|failing|timing out)\b|\bsuddenly\b",
+        re.IGNORECASE)),
     ("design", re.compile(r"^(?:design|architect)\b|\bhow (?:would|do) you (?:design|architect)\b"
                           r"|\bdesign (?:a|an|the)\b", re.IGNORECASE)),
 )  # fmt: skip
