@@ -85,3 +85,16 @@ def test_nothing_to_undo_and_unsuspend(url: str) -> None:
     ok = runner.invoke(app, ["--db", url, "unsuspend", "rag/q0"])
     assert ok.exit_code == 0 and "Unsuspended 1 card(s)." in ok.stdout
     assert db(url, "SELECT suspended FROM card_states") == [(0,)]
+
+
+def test_the_terminal_uses_the_allowance_saved_in_the_browser(url: str) -> None:
+    """New cards a day set on the web's settings page apply to `archprep study` too."""
+    from archprep.progress import StudyPrefs, save_study_prefs
+
+    store = open_store(url)
+    with store.session.begin() as s:
+        save_study_prefs(s, local_user_id(s, NOW), StudyPrefs(0.9, 1), NOW)
+    store.close()
+    result = runner.invoke(app, ["--db", url, "study"], input="q\n")
+    assert result.exit_code == 0, result.output
+    assert "Card 1/1" in result.output  # three new cards, an allowance of one

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +21,9 @@ from archprep.errors import UsageError, UserError
 from archprep.settings import Settings
 from archprep.store import Store, open_store
 from archprep.store.db import database_problem
+
+if TYPE_CHECKING:
+    from archprep.progress import StudyPrefs
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -81,6 +84,15 @@ class AppContext:
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
+
+    def prefs(self, user_id: int) -> StudyPrefs:
+        """The user's retention goal and new cards a day: what the web's settings page saved,
+        else the ARCHPREP_* settings, so the terminal and the browser schedule alike."""
+        from archprep.progress import StudyPrefs, study_prefs
+
+        defaults = StudyPrefs(self.settings.desired_retention, self.settings.new_cards_per_day)
+        with self.store().session() as session:
+            return study_prefs(session, user_id, defaults)
 
     def local_user(self) -> int:
         """The local user's id, with the built-in bank loaded into a fresh store first."""

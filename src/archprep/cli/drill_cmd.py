@@ -125,10 +125,11 @@ def _answer(
             break
         console.print("[yellow]Press Enter, 1, 2, 3, 4 or q.[/yellow]")
     grade = grade or suggested
+    retention = actx.prefs(user).desired_retention  # read before the write begins
     with actx.store().session.begin() as session:
         after = record_review(
             session, user, spec.question_id, grade, now, duration_ms=int(seconds * 1000),
-            desired_retention=actx.settings.desired_retention,
+            desired_retention=retention,
         )  # fmt: skip
     assert after.due is not None
     console.print(

@@ -459,6 +459,7 @@ def practice_cmd(
     if grade is None:
         console.print("[dim]Your answer is saved; the card was not rated.[/dim]")
         return
+    retention = actx.prefs(user).desired_retention  # read before the write begins
     with store.session.begin() as session:
         after = record_review(
             session,
@@ -467,7 +468,7 @@ def practice_cmd(
             grade,
             actx.now(),
             duration_ms=int(seconds * 1000),
-            desired_retention=actx.settings.desired_retention,
+            desired_retention=retention,
         )
     assert after.due is not None
     console.print(

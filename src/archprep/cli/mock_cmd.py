@@ -172,7 +172,7 @@ def _start(actx: AppContext, plan_name: str, seed: int | None) -> None:
     grading = interview_grading(actx.settings)
     mi = MockInterview.start(
         store, user, chosen, actx.now(), grade=grading.grade, save_attempt=grading.save_attempt,
-        seed=seed, llm=grading.llm, desired_retention=actx.settings.desired_retention,
+        seed=seed, llm=grading.llm, desired_retention=actx.prefs(user).desired_retention,
     )  # fmt: skip
     view = mi.view(actx.now(), start_clock=False)
     console.rule(f"Mock #{mi.session_id}: {chosen.title}")

@@ -127,14 +127,15 @@ def plan_cmd(
     actx = app_context(ctx)
     user = _user(actx)
     target = _choose_target(actx, user, when, role, minutes, goal)
+    prefs = actx.prefs(user)
     with actx.store().session() as session:
         plan = plan_for(
             session,
             user,
             target,
             actx.now(),
-            actx.settings.desired_retention,
-            new_per_day=actx.settings.new_cards_per_day,  # what `archprep study` shows a day
+            prefs.desired_retention,
+            new_per_day=prefs.new_cards_per_day,  # what `archprep study` shows a day
         )
     if json_out:
         print_json(plan.as_dict())

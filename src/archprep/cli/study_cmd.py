@@ -56,12 +56,13 @@ def study_cmd(
     actx = app_context(ctx)
     store = actx.store()
     user = actx.local_user()
+    prefs = actx.prefs(user)
     with store.session() as session:
         queue = due_queue(
             session,
             user,
             actx.now(),
-            new_per_day=actx.settings.new_cards_per_day,
+            new_per_day=prefs.new_cards_per_day,
             limit=limit,
             category=category,
             deck=deck,
@@ -75,7 +76,7 @@ def study_cmd(
             "Nothing is due. Come back later, or try `archprep practice` to answer questions."
         )
         return
-    scheduler = make_scheduler(actx.settings.desired_retention)
+    scheduler = make_scheduler(prefs.desired_retention)
     ratings: Counter[str] = Counter()
     started = time.monotonic()
     rated: list[tuple[int, int, Grade]] = []  # (queue index, review log id, grade) for undo
@@ -139,7 +140,7 @@ def study_cmd(
                     grade,
                     now,
                     duration_ms=int((time.monotonic() - shown_at) * 1000),
-                    desired_retention=actx.settings.desired_retention,
+                    desired_retention=prefs.desired_retention,
                 )
                 ratings[grade.name.title()] += 1
                 log_id = last_undoable_review(session, user)
