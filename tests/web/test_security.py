@@ -232,3 +232,19 @@ def test_renderer_drops_javascript_urls(markdown_source: str) -> None:
 
     html = str(markdown(markdown_source))
     assert not JS_URL.search(html) and "<a href" not in html
+
+
+@pytest.mark.parametrize("evil", ["//evil.example", "/\\evil.example", "/\t/evil.example",
+                                  "https://evil.example"])  # fmt: skip
+def test_back_links_never_leave_the_site(client: TestClient, evil: str) -> None:
+    """Every form's "back" goes through one check (browsers turn "/\\t/x" into "//x")."""
+    token = csrf_of(client, "/study")
+    for path, data in [
+        ("/theme", {"choice": "dark", "back": evil}),
+        ("/study", {"question_id": QID, "rating": "3", "back": evil}),
+        ("/settings", {"desired_retention": "0.9", "new_cards_per_day": "20", "back": evil}),
+    ]:
+        response = client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/"), path
+        assert "evil" not in response.headers["location"], (path, response.headers["location"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -69,6 +70,17 @@ class WebState:
 
 class LoginRequired(Exception):
     """Raised by ``viewer`` in multi-user mode without a valid session."""
+
+
+# A page of this site to go back to: a path with no scheme, host, backslash or control
+# character (browsers drop tabs and newlines, so "/\t/evil.example" would become "//evil…").
+LOCAL_PATH = re.compile(r"/(?!/)[^\s\\\x00-\x1f\x7f]*")
+
+
+def local_target(target: str | None, default: str = "/") -> str:
+    """``target`` when it is a path on this site, else ``default``: every "back" and "next"
+    a form or link carries goes through here, so none can redirect off the site."""
+    return target if target and LOCAL_PATH.fullmatch(target) else default
 
 
 def state(request: Request) -> WebState:

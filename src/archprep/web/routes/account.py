@@ -10,15 +10,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from archprep.errors import UserError
 from archprep.web import auth
-from archprep.web.deps import DB, CurrentViewer, Viewer, now, optional_viewer, page, sid, state
+from archprep.web.deps import (
+    DB,
+    CurrentViewer,
+    Viewer,
+    local_target,
+    now,
+    optional_viewer,
+    page,
+    sid,
+    state,
+)
 
 router = APIRouter(include_in_schema=False)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 def client_ip(request: Request) -> str:
@@ -31,7 +35,7 @@ def _signed_in(request: Request, session: DB, user_id: int, target: str) -> Redi
     token = auth.start_session(session, user_id, now(request), state(request).config.session_days)
     session.commit()
     request.scope["state"]["set_sid"] = token
-    return RedirectResponse(_safe_next(target), status_code=303)
+    return RedirectResponse(local_target(target), status_code=303)
 
 
 def _require_multi_user(request: Request) -> None:
@@ -45,8 +49,8 @@ def _require_multi_user(request: Request) -> None:
 def login_form(request: Request, session: DB, next: str = "/") -> Response:
     _require_multi_user(request)
     if optional_viewer(request, session) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return page(request, "login.html", None, title="Sign in", next=_safe_next(next), error=None,
+        return RedirectResponse(local_target(next), status_code=303)
+    return page(request, "login.html", None, title="Sign in", next=local_target(next), error=None,
                 username="")  # fmt: skip
 
 
@@ -67,13 +71,13 @@ def login(
     except auth.LoginThrottled as exc:
         session.commit()
         response = page(request, "login.html", None, status_code=429, title="Sign in",
-                        next=_safe_next(next), error=str(exc), username=username)  # fmt: skip
+                        next=local_target(next), error=str(exc), username=username)  # fmt: skip
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except auth.LoginFailed as exc:
         session.commit()
         return page(request, "login.html", None, status_code=401, title="Sign in",
-                    next=_safe_next(next), error=str(exc), username=username)  # fmt: skip
+                    next=local_target(next), error=str(exc), username=username)  # fmt: skip
     return _signed_in(request, session, user.id, next)
 
 

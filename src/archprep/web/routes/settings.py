@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,11 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from archprep.errors import UserError
 from archprep.progress import StudyPrefs, save_study_prefs
-from archprep.web.deps import DB, THEME_COOKIE, CurrentViewer, now, page, prefs_for
-
-# A page of this site to go back to: a path with no scheme, host, backslash or control
-# character (browsers drop tabs and newlines, so "/\t/evil.example" would become "//evil…").
-LOCAL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*")
+from archprep.web.deps import DB, THEME_COOKIE, CurrentViewer, local_target, now, page, prefs_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,9 +40,7 @@ def save(
                     prefs=prefs, saved=False, error=str(exc))  # fmt: skip
     session.commit()
     # The plan's "raise the limit" button returns to the plan; a local path only.
-    if LOCAL_PATH.fullmatch(back) and not back.startswith("//"):
-        return RedirectResponse(back, status_code=303)
-    return RedirectResponse("/settings?saved=1", status_code=303)
+    return RedirectResponse(local_target(back, "/settings?saved=1"), status_code=303)
 
 
 @router.post("/theme")
@@ -55,8 +48,7 @@ def theme(
     request: Request, choice: Annotated[str, Form()], back: Annotated[str, Form()] = "/"
 ) -> RedirectResponse:
     """The no-script fallback of the theme toggle (app.js sets the same cookie itself)."""
-    target = back if back.startswith("/") and not back.startswith("//") else "/"
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(local_target(back), status_code=303)
     if choice in ("light", "dark"):
         response.set_cookie(THEME_COOKIE, choice, max_age=365 * 86400, samesite="lax")
     else:

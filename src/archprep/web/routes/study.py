@@ -20,7 +20,7 @@ from archprep.store.cards import (
 )
 from archprep.store.questions import get_question
 from archprep.store.stats import bank_stats
-from archprep.web.deps import DB, CurrentViewer, now, page, prefs_for
+from archprep.web.deps import DB, CurrentViewer, local_target, now, page, prefs_for
 from archprep.web.filters import query
 
 router = APIRouter(include_in_schema=False)
@@ -148,7 +148,7 @@ def rate(
     else:
         raise HTTPException(422, "choose a rating from 1 (Again) to 4 (Easy)")
     session.commit()
-    if back and back.startswith("/") and not back.startswith("//"):
+    if back and local_target(back, "") == back:
         return RedirectResponse(query(back, scheduled=next_in), status_code=303)
     target = query("/study", category=category, deck=deck, last=question_id, next_in=next_in,
                    changed=changed, extra_new=1 if extra_new else None)  # fmt: skip
