@@ -55,3 +55,15 @@ def parse_estimate(text: str, unit: str = "") -> float:
             f"{shown!r}: {words[0]} is not a unit of {kind}; give the estimate in {unit}"
         )
     return value  # other words ("tokens", "pods", "USD") name what is counted
+
+
+def unit_family(word: str) -> str | None:
+    """Which family a unit word belongs to: "GB" for a size, "minutes" for a time, else None.
+
+    A bare multiplier letter is neither: "m" reads as a million except in a minutes estimate.
+    """
+    if word in _SIZES:
+        return "GB"
+    if word in _TIMES and word not in _MULTIPLIERS:
+        return "minutes"
+    return None

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from archprep.errors import UsageError, UserError
-from archprep.estimates import parse_estimate
+from archprep.estimates import parse_estimate, unit_family
 
 FieldKind = Literal["number", "integer", "choice", "text", "numbers", "texts"]
 
@@ -182,7 +182,8 @@ NUMBER_HINT = "a number such as 7e9, 7B, 8k, 1,000,000 or 0.5"
 
 
 def _refused(text: str, unit: str) -> bool:
-    """Whether ``text`` carries a unit word of another kind than ``unit`` (drills' families)."""
+    """Whether the drills' parser refuses ``text`` as an estimate in ``unit``: it carries a unit
+    word of another family (a time where GB are asked, a size where minutes are)."""
 
     try:
         parse_estimate(text, unit)
@@ -221,7 +222,7 @@ def _stray_word(text: str, unit: str) -> str | None:
             continue
         if _WORD_ALIASES.get(word, word) in allowed or word.rstrip("s") in allowed:
             continue
-        if _refused(f"1 {word}", "GB") or _refused(f"1 {word}", "minutes"):
+        if unit_family(word):
             continue  # a size or a time: checked against the field's unit below
         return word
     return None
@@ -264,7 +265,7 @@ def parse_value(text: str, unit: str, option: str) -> float:
     elif _refused(text, "GB"):  # a time word such as h, min or days follows the number
         if unit in TIME_UNITS:
             # Scale by the time word alone, so the M of "1.5M hours" stays a million.
-            word = next(w for w in _tail_words(text) if _refused(f"1 {w}", "GB"))
+            word = next(w for w in _tail_words(text) if unit_family(w) == "minutes")
             value *= parse_estimate(f"1 {word}", "minutes") / TIME_UNITS[unit]
         elif not unit_words & _TIME_WORDS:
             raise UsageError(f"{option} takes {unit or 'a number'}, not a time ({text!r})")
