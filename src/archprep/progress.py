@@ -104,11 +104,6 @@ def _category_totals(session: Session, user_id: int) -> dict[str, int]:
     return {str(cat): int(n) for cat, n in rows}
 
 
-def category_names(session: Session, user_id: int) -> list[str]:
-    """The categories of the questions the user can see, sorted."""
-    return sorted(_category_totals(session, user_id))
-
-
 def unseen_count(
     session: Session, user_id: int, *, category: str | None = None, deck: str | None = None
 ) -> int:
