@@ -47,11 +47,14 @@ GAMING = ("keywords", "padded", "negated")
 
 
 def _grader() -> Grader:
+    """The grader as shipped; ARCHPREP_PAIR_MODEL (as in docs/configuration.md) benches
+    another pair model folder, or none, without replacing the shipped one."""
+    pair_model = os.environ.get("ARCHPREP_PAIR_MODEL", "auto")
     try:
-        return Grader(load_embedder("auto", None))
+        return Grader(load_embedder("auto", None), pair_model=pair_model)
     except ModelUnavailable as exc:
         print(f"  (no embedding model: {exc}; lexical grading only)")
-        return Grader(None)
+        return Grader(None, pair_model=pair_model)
 
 
 # ---- dev set -------------------------------------------------------------------------------

