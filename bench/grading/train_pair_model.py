@@ -285,9 +285,9 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
             ),
             "base": args.base if args.base in BASE_ABOUT else "local folder",
             "input": (
-                "(question [SEP] key point or reference, answer span) as a BERT sentence pair"
+                "(question [SEP] key point or reference, answer span) as a sentence pair"
                 if args.question
-                else "(key point or reference, answer span) as a BERT sentence pair"
+                else "(key point or reference, answer span) as a sentence pair"
             ),
             "question_context": args.question,
             "labels": list(CLASSES) if args.ways == 3 else ["correct", "incorrect"],
