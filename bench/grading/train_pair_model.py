@@ -597,7 +597,7 @@ def export(
     sample = tokenizer(["a key point"], ["an answer"], return_tensors="pt")
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
     kind = str(model.config.model_type).lower()
-    name = "pair-minilm-l6-int8.onnx" if kind == "bert" else f"pair-{kind}-int8.onnx"
+    name = f"pair-{kind}-int8.onnx" if own_tokenizer else "pair-minilm-l6-int8.onnx"
     if own_tokenizer:
         tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
     with tempfile.TemporaryDirectory() as tmp:
