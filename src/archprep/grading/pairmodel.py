@@ -104,6 +104,7 @@ class PairModel:
 
         self.model_file = model_file
         self._session: Any = None
+        self._inputs: tuple[str, ...] = ()  # the graph's input names, read when it loads
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(int(card.get("max_length", MAX_LENGTH)))
@@ -137,6 +138,7 @@ class PairModel:
         with self._lock:
             if self._session is None:
                 self._session = onnx_session(self.model_file)
+                self._inputs = tuple(i.name for i in self._session.get_inputs())
             return self._session
 
     def familiarity(self, vector: npt.NDArray[np.float32] | None, embedder_id: str) -> float | None:
@@ -163,7 +165,6 @@ class PairModel:
         if not todo:
             return out
         session = self.load()
-        inputs = [i.name for i in session.get_inputs()]
         encoded = self._tokenizer.encode_batch(
             [(pairs[i][0] or " ", pairs[i][1] or " ") for i in todo]
         )
@@ -175,7 +176,7 @@ class PairModel:
                 "attention_mask": np.ones((1, len(e.ids)), dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids], dtype=np.int64),
             }
-            feeds = {n: feeds[n] for n in inputs}  # MPNet, for one, takes no token types
+            feeds = {n: feeds[n] for n in self._inputs}  # MPNet, for one, takes no token types
             out[i] = float(session.run(None, feeds)[0].reshape(-1)[0])
         with self._lock:
             for i in todo:
