@@ -166,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if test_accuracy is not None:
         print(f"SNLI test accuracy {test_accuracy:.4f} ({len(test)} pairs)")
     args.out.mkdir(parents=True, exist_ok=True)
-    model.base_model.save_pretrained(str(args.out))  # the encoder and pooler, not the head
+    encoder = model.base_model  # the encoder and pooler, not the head
+    encoder.config.num_labels = 2  # the library default: no three-way label map to carry over
+    encoder.save_pretrained(str(args.out))
     tokenizer.save_pretrained(str(args.out))
     card = {
         "about": "all-MiniLM-L6-v2 trained on SNLI 1.0 (Bowman et al., 2015, CC BY-SA 4.0) "

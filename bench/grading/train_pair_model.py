@@ -285,8 +285,13 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
                 f"archprep's pair model: {BASE_ABOUT.get(args.base, args.base)} "
                 "fine-tuned as a cross-encoder by bench/grading/train_pair_model.py on "
                 f"the TRAINING split (SciEntsBank + Beetle, {args.ways}-way labels) of SemEval-2013 "
-                "Task 7 (Dzikovska et al., 2013, CC-BY-SA 3.0). The weights are shared under "
-                "CC-BY-SA 3.0; no data is shipped."
+                "Task 7 (Dzikovska et al., 2013, CC-BY-SA 3.0). "
+                + (
+                    "The weights are shared under CC BY-SA 4.0 (SNLI's licence; CC-BY-SA 3.0 "
+                    "lets adaptations use a later version); no data is shipped."
+                    if args.base == SNLI_BASE
+                    else "The weights are shared under CC-BY-SA 3.0; no data is shipped."
+                )
             ),
             "base": args.base if args.base in BASE_ABOUT else "local folder",
             "input": (

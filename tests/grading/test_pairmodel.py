@@ -6,6 +6,7 @@ import json
 import shutil
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -185,3 +186,31 @@ def test_a_model_trained_with_the_question_reads_it_first(
     question, answer, reference = CIRCUIT
     Grader(grader.encoder.embedder, pair_model=asking).grade(question, answer, reference=reference)
     assert seen and all(first.startswith(f"{question} [SEP] ") for first, _span in seen)
+
+
+def test_a_graph_without_token_types_is_fed_only_the_inputs_it_declares(tmp_path: Path) -> None:
+    """Bases such as MPNet take no token types: the runtime must not feed them."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    def ids(name: str) -> Any:
+        return helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "length"])
+
+    # The "logit" is the pair's token count, read from the attention mask alone.
+    graph = helper.make_graph(
+        [
+            helper.make_node("Cast", ["attention_mask"], ["mask"], to=TensorProto.FLOAT),
+            helper.make_node("ReduceSum", ["mask", "axis"], ["logits"], keepdims=1),
+        ],
+        "no-token-types",
+        [ids("input_ids"), ids("attention_mask")],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 1])],
+        initializer=[helper.make_tensor("axis", TensorProto.INT64, [1], [1])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / "pair-mpnet-int8.onnx"))
+    (tmp_path / "pair-model.json").write_text(json.dumps({"model": "pair-mpnet-int8.onnx"}))
+    pair = load_pair_model(str(tmp_path))
+    short, long = pair.logits([("a point", "yes"), ("a longer key point", "a longer answer here")])
+    assert 4 <= short < long  # [CLS] a point [SEP] yes [SEP] at least

@@ -18,7 +18,9 @@ def test_base_names_resolve_to_installed_folders_or_fail_with_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert (bases.base_folder("minilm") / "config.json").is_file()
-    with pytest.raises(SystemExit, match="not one of minilm, mpnet, minilm-snli nor a model folder"):
+    with pytest.raises(
+        SystemExit, match="not one of minilm, mpnet, minilm-snli nor a model folder"
+    ):
         bases.base_folder(str(tmp_path))
     (tmp_path / "config.json").write_text("{}")
     assert bases.base_folder(str(tmp_path)) == tmp_path
