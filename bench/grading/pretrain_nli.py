@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.grading.bases import SNLI_BASE, base_folder, cache_dir
+from bench.grading.train_pair_model import trainer
 
 LABELS = ("entailment", "neutral", "contradiction")
 TRAIN_MEMBER = "snli_1.0_train_subset.jsonl"
@@ -132,11 +133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     per_epoch = (len(train) + args.batch - 1) // args.batch
     steps = args.epochs * per_epoch
-    warmup = max(1, steps // 10)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
-    )
+    step = trainer(torch, model, args.lr, steps)
     loss_fn = torch.nn.CrossEntropyLoss()
     print(f"{len(train)} SNLI training pairs, {len(test)} test pairs; {steps} steps")
     started = time.monotonic()
@@ -148,13 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for n, start in enumerate(range(0, len(order), args.batch), 1):
             chunk = [train[i] for i in order[start : start + args.batch]]
             labels = torch.tensor([y for _h, _p, y in chunk])
-            loss = loss_fn(model(**encode(chunk)).logits, labels)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            total += float(loss.detach())
+            total += step(loss_fn(model(**encode(chunk)).logits, labels))
             if n % 200 == 0:
                 print(
                     f"  epoch {epoch} step {n}/{per_epoch}: loss {total / n:.4f} "

@@ -236,11 +236,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
             f"pairs ({args.extra} extra per answer from correct answers)"
         )
         steps = args.epochs * ((len(training) + args.batch - 1) // args.batch)
-        optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-        warmup = max(1, steps // 10)
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
-        )
+        step = trainer(torch, model, args.lr, steps)
         loss_fn = torch.nn.BCEWithLogitsLoss() if args.ways == 2 else torch.nn.CrossEntropyLoss()
         y_held = np.array([float(it.correct) for it in held])
         best: Trained | None = None
@@ -251,13 +247,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
             total = 0.0
             for n, (enc, labels) in enumerate(batches(training, shuffle=True), 1):
                 logits = model(**enc).logits
-                loss = loss_fn(logits.squeeze(-1) if args.ways == 2 else logits, labels)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimiser.step()
-                schedule.step()
-                optimiser.zero_grad()
-                total += float(loss.detach())
+                total += step(loss_fn(logits.squeeze(-1) if args.ways == 2 else logits, labels))
                 if n % 100 == 0:
                     print(
                         f"  epoch {epoch} step {n}: loss {total / n:.4f} "
@@ -330,6 +320,27 @@ def main(argv: Sequence[str] | None = None) -> None:  # noqa: PLR0915 - one line
     write(model, args.out, card(trained, fit, held))
     print(f"kept epoch {trained.epoch} (held-out macro-F1 {trained.f1:.4f}) -> {args.out}")
     fit_stack(args.out, args.zip, args.holdout)
+
+
+def trainer(torch: Any, model: Any, lr: float, steps: int) -> Callable[[Any], float]:
+    """AdamW (weight decay 0.01) with the learning rate warmed up linearly over the first tenth
+    of ``steps`` and decayed linearly to zero. Returns one optimisation step: back-propagate
+    the loss, clip the gradients to norm 1, update; it gives the loss back as a float."""
+    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
+    )
+
+    def step(loss: Any) -> float:
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        schedule.step()
+        optimiser.zero_grad()
+        return float(loss.detach())
+
+    return step
 
 
 @dataclass(frozen=True)
